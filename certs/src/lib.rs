@@ -1,0 +1,1 @@
+//! Webhook certificates (rcgen): not built yet.

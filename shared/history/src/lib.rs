@@ -1,0 +1,1 @@
+//! ConfigMap-backed history store (issue 4): not built yet.

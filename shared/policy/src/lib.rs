@@ -1,0 +1,10 @@
+//! `rightsize-policy`: the pure half of rightsize.
+//!
+//! Everything here is deterministic and free of I/O and clock reads: time is passed in as seconds
+//! (`f64`, Unix epoch in production, trace time in the evaluator). The webhook, the controller and
+//! the trace evaluator all call the same code, so what the evaluator scores is what runs.
+
+pub mod policy;
+pub mod seed;
+
+pub use policy::{Admission, Allocation, Decision, Observation, PodId, SizingPolicy};

@@ -1,0 +1,2 @@
+//! `rightsize-sim`: the trace evaluator (DESIGN §5) and, later, the embedded simulated cluster
+//! (DESIGN §6).
