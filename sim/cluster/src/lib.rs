@@ -1,0 +1,1 @@
+//! Embedded simulated Kubernetes cluster (DESIGN §6): not built yet.
