@@ -1,5 +1,7 @@
-//! `rightsize-sim` command line: `evaluate` replays traces (DESIGN §5).
+//! `rightsize-sim` command line. Each subcommand's work lives in the library; this file only
+//! parses and dispatches, so new subcommands (`apiserver`, `demo`) are one variant each.
 use clap::{Parser, Subcommand};
+use rightsize_sim::evaluate::cli::EvaluateArgs;
 
 #[derive(Parser)]
 #[command(name = "rightsize-sim", version, about)]
@@ -10,12 +12,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Not built yet.
-    Evaluate,
+    /// Replay memory traces through sizing policies and score them (DESIGN §5).
+    Evaluate(EvaluateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Evaluate => anyhow::bail!("evaluate is not built yet"),
+        Command::Evaluate(args) => args.run(&mut std::io::stdout().lock())?,
     }
+    Ok(())
 }

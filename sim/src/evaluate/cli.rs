@@ -1,0 +1,219 @@
+//! The `evaluate` subcommand: arguments, their parsing (durations, memory quantities) and the
+//! run that prints the report. `main.rs` only dispatches here.
+use std::io::Write;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use super::engine::{DEFAULT_MEMORY, DEFAULT_ROLLOUT_SECONDS, ReplayOptions};
+use super::registry::{DEFAULT_POLICIES, Registry};
+use super::report::Report;
+use super::trace::{TraceError, load_dir};
+
+/// Why an evaluation could not run.
+#[derive(Debug, Error)]
+pub enum EvaluateError {
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error("unknown policy `{name}`; known: {known}")]
+    UnknownPolicy { name: String, known: String },
+    #[error("cannot write the report: {0}")]
+    Write(#[from] std::io::Error),
+    #[error("cannot serialise the report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// A command-line value that does not parse.
+#[derive(Debug, Error, PartialEq)]
+pub enum ArgError {
+    #[error(
+        "invalid duration `{0}`: expected seconds or a number with s, m, h or d (86400, 24h, 90m, 30s, 0)"
+    )]
+    Duration(String),
+    #[error(
+        "invalid memory quantity `{0}`: expected bytes or a number with a suffix such as Mi, Gi, M, G (256Mi, 1Gi, 500M)"
+    )]
+    Quantity(String),
+}
+
+/// `rightsize-sim evaluate`: replay traces through policies and score them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvaluateArgs {
+    /// Trace directory: DIR/<workload>/<replica>.csv.
+    #[arg(long, value_name = "DIR")]
+    pub traces: PathBuf,
+    /// Policy to replay; repeat for several. Default: static, trace, seed, vpa, krr, rightsize.
+    /// Also known: oracle (each sample's own peak, no delay).
+    #[arg(long = "policy", value_name = "NAME")]
+    pub policies: Vec<String>,
+    /// Age at which a replica's pod is replaced, so admission acts again; 0 never replaces.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub rollout: f64,
+    /// Declared memory of a replica whose trace has no provisioned size.
+    #[arg(long, value_name = "QUANTITY", default_value = "256Mi", value_parser = parse_memory)]
+    pub default_memory: f64,
+    /// Print one JSON object keyed by policy name instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Also report every workload.
+    #[arg(long)]
+    pub per_workload: bool,
+}
+
+impl EvaluateArgs {
+    /// Arguments for `dir` with every default.
+    pub fn for_traces(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            traces: dir.into(),
+            policies: Vec::new(),
+            rollout: DEFAULT_ROLLOUT_SECONDS,
+            default_memory: DEFAULT_MEMORY,
+            json: false,
+            per_workload: false,
+        }
+    }
+
+    /// Loads the traces, replays them under the built-in policies and writes the report.
+    pub fn run(&self, out: &mut dyn Write) -> Result<(), EvaluateError> {
+        self.run_with(&Registry::builtin(), out)
+    }
+
+    /// As `run`, with the policies of `registry`.
+    pub fn run_with(&self, registry: &Registry, out: &mut dyn Write) -> Result<(), EvaluateError> {
+        let names: Vec<&str> = if self.policies.is_empty() {
+            DEFAULT_POLICIES.to_vec()
+        } else {
+            self.policies.iter().map(String::as_str).collect()
+        };
+        let policies = names
+            .iter()
+            .map(|&name| {
+                registry
+                    .get(name)
+                    .ok_or_else(|| EvaluateError::UnknownPolicy {
+                        name: name.to_owned(),
+                        known: registry.names().collect::<Vec<_>>().join(", "),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let workloads = load_dir(&self.traces)?;
+        let options = ReplayOptions {
+            rollout: self.rollout,
+            default_memory: self.default_memory,
+        };
+        let runs = super::replay_all(&workloads, &policies, &options);
+        let report = Report::new(&runs, self.per_workload);
+        if self.json {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        } else {
+            write!(out, "{}", report.table())?;
+        }
+        Ok(())
+    }
+}
+
+/// Seconds from `86400`, `24h`, `90m`, `30s`, `2d` or `0`.
+pub fn parse_duration(text: &str) -> Result<f64, ArgError> {
+    let err = || ArgError::Duration(text.to_owned());
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+        _ => (t, 's'),
+    };
+    let scale = match unit {
+        's' => 1.0,
+        'm' => 60.0,
+        'h' => 3600.0,
+        'd' => 86400.0,
+        _ => return Err(err()),
+    };
+    let value: f64 = parse_plain_number(number).ok_or_else(err)?;
+    Ok(value * scale)
+}
+
+/// Bytes from a Kubernetes memory quantity: plain or exponent numbers (`268435456`, `1e9`),
+/// binary suffixes (`Ki` .. `Ei`) and decimal ones (`k`, `M` .. `E`). Milli-bytes (`m`) are
+/// refused: they are never meant for memory.
+// TODO(policy crate): use `rightsize_policy::quantity` once it lands, so the CLI and the
+// controller read quantities the same way.
+pub fn parse_memory(text: &str) -> Result<f64, ArgError> {
+    let err = || ArgError::Quantity(text.to_owned());
+    let t = text.trim();
+    const SUFFIXES: [(&str, f64); 12] = [
+        ("Ki", 1024.0),
+        ("Mi", 1_048_576.0),
+        ("Gi", 1_073_741_824.0),
+        ("Ti", 1_099_511_627_776.0),
+        ("Pi", 1_125_899_906_842_624.0),
+        ("Ei", 1_152_921_504_606_846_976.0),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
+    ];
+    let (number, scale) = SUFFIXES
+        .iter()
+        .find_map(|&(s, scale)| t.strip_suffix(s).map(|n| (n, scale)))
+        .unwrap_or((t, 1.0));
+    let value = if let Some((mantissa, exponent)) = number.split_once(['e', 'E']) {
+        let e: i32 = exponent.parse().map_err(|_| err())?;
+        parse_plain_number(mantissa).ok_or_else(err)? * 10f64.powi(e)
+    } else {
+        parse_plain_number(number).ok_or_else(err)?
+    };
+    Ok(value * scale)
+}
+
+/// A non-negative decimal number without sign or exponent (`12`, `1.5`, `.5`).
+fn parse_plain_number(text: &str) -> Option<f64> {
+    let ok = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.chars().any(|c| c.is_ascii_digit());
+    if ok { text.parse().ok() } else { None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_every_accepted_form() {
+        assert_eq!(parse_duration("86400"), Ok(86400.0));
+        assert_eq!(parse_duration("24h"), Ok(86400.0));
+        assert_eq!(parse_duration("90m"), Ok(5400.0));
+        assert_eq!(parse_duration("30s"), Ok(30.0));
+        assert_eq!(parse_duration("2d"), Ok(172800.0));
+        assert_eq!(parse_duration("0"), Ok(0.0));
+        assert_eq!(parse_duration("1.5h"), Ok(5400.0));
+        for bad in ["", "h", "24x", "-5", "1e3", "24 h h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn memory_quantities() {
+        assert_eq!(parse_memory("256Mi"), Ok(268435456.0));
+        assert_eq!(parse_memory("268435456"), Ok(268435456.0));
+        assert_eq!(parse_memory("0.5Gi"), Ok(536870912.0));
+        assert_eq!(parse_memory("1G"), Ok(1e9));
+        assert_eq!(parse_memory("1e9"), Ok(1e9));
+        assert_eq!(parse_memory("128k"), Ok(128000.0));
+        for bad in ["", "Mi", "12Xi", "-1Gi", "100m", "1..2"] {
+            assert!(parse_memory(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_policy_is_named_with_the_known_ones() {
+        let mut args = EvaluateArgs::for_traces("/nonexistent");
+        args.policies = vec!["nope".to_owned()];
+        let e = args.run(&mut Vec::new()).unwrap_err().to_string();
+        assert!(
+            e.starts_with("unknown policy `nope`; known: static, trace"),
+            "{e}"
+        );
+    }
+}

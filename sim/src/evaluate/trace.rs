@@ -1,0 +1,409 @@
+//! Loading a trace directory (`EVALUATION.md`, "INPUT"): `DIR/<workload>/<replica>.csv`.
+//!
+//! Parsing is strict on purpose: a malformed trace must stop the evaluation with the file and
+//! line, never be half-read into different numbers. Workloads and replicas are ordered by name
+//! (code-point order), which fixes replica ranks and so the replay order.
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::durations::sample_durations;
+
+/// The one accepted header line.
+pub const HEADER: &str = "timestamp_s,usage_bytes,peak_bytes,provisioned_bytes";
+const COLUMNS: [&str; 4] = [
+    "timestamp_s",
+    "usage_bytes",
+    "peak_bytes",
+    "provisioned_bytes",
+];
+
+/// A trace that cannot be read as the protocol defines it. Every variant names the file, and the
+/// line where one applies.
+#[derive(Debug, Error)]
+pub enum TraceError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:1: empty file: expected the header `{HEADER}`", path.display())]
+    EmptyFile { path: PathBuf },
+    #[error("{}:{line}: bad header{detail}: expected exactly `{HEADER}`, found `{found}`", path.display())]
+    Header {
+        path: PathBuf,
+        line: usize,
+        found: String,
+        /// Which columns are missing, when that explains the mismatch.
+        detail: String,
+    },
+    #[error("{}:{line}: expected 4 fields ({HEADER}), found {found}: missing or extra column", path.display())]
+    FieldCount {
+        path: PathBuf,
+        line: usize,
+        found: usize,
+    },
+    #[error("{}:{line}: {column} `{value}` is not a non-negative decimal integer", path.display())]
+    NotANumber {
+        path: PathBuf,
+        line: usize,
+        column: &'static str,
+        value: String,
+    },
+    #[error("{}:{line}: timestamp {t} is not after {previous} (line {previous_line}): timestamps must strictly increase", path.display())]
+    NotIncreasing {
+        path: PathBuf,
+        line: usize,
+        t: i64,
+        previous: i64,
+        previous_line: usize,
+    },
+    #[error("{}:{line}: no data row after the header: a replica needs at least one sample", path.display())]
+    NoRows { path: PathBuf, line: usize },
+    #[error("{}: no workload: expected sub-directories holding <replica>.csv files", path.display())]
+    NoWorkloads { path: PathBuf },
+}
+
+/// One replica: a CSV file, as columns.
+#[derive(Clone, Debug, Default)]
+pub struct Replica {
+    /// File name, e.g. `task002.csv`.
+    pub name: String,
+    pub t: Vec<i64>,
+    pub usage: Vec<f64>,
+    pub peak: Vec<f64>,
+    /// Provisioned bytes; 0.0 where the field is empty or 0 (unknown: a Bitbrains VM that was
+    /// off has 0, not a size of zero bytes).
+    pub provisioned: Vec<f64>,
+    /// Sample durations (seconds), from `durations::sample_durations`.
+    pub duration: Vec<f64>,
+}
+
+impl Replica {
+    /// Builds a replica from rows, computing the durations. Timestamps must strictly increase.
+    pub fn from_rows(name: &str, rows: &[(i64, f64, f64, f64)]) -> Self {
+        let t: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        Self {
+            name: name.to_owned(),
+            duration: sample_durations(&t),
+            t,
+            usage: rows.iter().map(|r| r.1).collect(),
+            peak: rows.iter().map(|r| r.2).collect(),
+            provisioned: rows.iter().map(|r| r.3).collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.t.is_empty()
+    }
+
+    /// DECLARED size: the first known provisioned value, else `default_memory`.
+    pub fn declared(&self, default_memory: f64) -> f64 {
+        self.provisioned
+            .iter()
+            .copied()
+            .find(|&p| p > 0.0)
+            .unwrap_or(default_memory)
+    }
+}
+
+/// One workload: its replicas in file-name order (the order is the replica rank).
+#[derive(Clone, Debug, Default)]
+pub struct Workload {
+    pub name: String,
+    pub replicas: Vec<Replica>,
+}
+
+impl Workload {
+    /// The trace source: the name up to the first `-` (`bitbrains`, `google2019`, `nezha`).
+    pub fn source(&self) -> &str {
+        source_of(&self.name)
+    }
+
+    pub fn samples(&self) -> usize {
+        self.replicas.iter().map(Replica::len).sum()
+    }
+}
+
+/// The source of a workload name: the prefix before the first `-`.
+pub fn source_of(workload: &str) -> &str {
+    workload.split('-').next().unwrap_or(workload)
+}
+
+/// Loads every workload under `dir`: its sub-directories with at least one `*.csv` file.
+pub fn load_dir(dir: &Path) -> Result<Vec<Workload>, TraceError> {
+    let mut workloads = Vec::new();
+    for (name, path) in sorted_entries(dir, |p| p.is_dir())? {
+        let files = sorted_entries(&path, |p| {
+            p.is_file() && p.extension().is_some_and(|e| e == "csv")
+        })?;
+        if files.is_empty() {
+            continue;
+        }
+        let replicas = files
+            .iter()
+            .map(|(_, file)| load_replica(file))
+            .collect::<Result<_, _>>()?;
+        workloads.push(Workload { name, replicas });
+    }
+    if workloads.is_empty() {
+        return Err(TraceError::NoWorkloads {
+            path: dir.to_owned(),
+        });
+    }
+    Ok(workloads)
+}
+
+/// Entries of `dir` passing `keep`, as (name, path) in code-point order of their names.
+fn sorted_entries(
+    dir: &Path,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<(String, PathBuf)>, TraceError> {
+    let read_err = |source| TraceError::Read {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if keep(&path) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            entries.push((name, path));
+        }
+    }
+    // Rust's `str` order is byte order, which for UTF-8 is code-point order.
+    entries.sort();
+    Ok(entries)
+}
+
+/// Reads and parses one replica file.
+pub fn load_replica(path: &Path) -> Result<Replica, TraceError> {
+    let bytes = fs::read(path).map_err(|source| TraceError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parse_replica(path, &name, &bytes)
+}
+
+/// Parses the bytes of one replica file; `path` is only used in errors.
+pub fn parse_replica(path: &Path, name: &str, bytes: &[u8]) -> Result<Replica, TraceError> {
+    let mut lines = bytes.split(|&b| b == b'\n').enumerate();
+    let header = lines.next().map(|(_, l)| l).unwrap_or_default();
+    if bytes.is_empty() {
+        return Err(TraceError::EmptyFile {
+            path: path.to_owned(),
+        });
+    }
+    if header != HEADER.as_bytes() {
+        let found = String::from_utf8_lossy(header).into_owned();
+        let missing: Vec<&str> = COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| !found.split(',').any(|f| f == *c))
+            .collect();
+        let detail = if missing.is_empty() {
+            String::new()
+        } else {
+            format!(" (missing column {})", missing.join(", "))
+        };
+        return Err(TraceError::Header {
+            path: path.to_owned(),
+            line: 1,
+            found,
+            detail,
+        });
+    }
+
+    let mut rows: Vec<(i64, f64, f64, f64)> = Vec::new();
+    let mut previous_line = 1;
+    let mut last_line = 1;
+    for (index, line) in lines {
+        let line_no = index + 1;
+        last_line = line_no;
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&[u8]> = line.split(|&b| b == b',').collect();
+        if fields.len() != COLUMNS.len() {
+            return Err(TraceError::FieldCount {
+                path: path.to_owned(),
+                line: line_no,
+                found: fields.len(),
+            });
+        }
+        let bad = |column: usize| TraceError::NotANumber {
+            path: path.to_owned(),
+            line: line_no,
+            column: COLUMNS[column],
+            value: String::from_utf8_lossy(fields[column]).into_owned(),
+        };
+        let t = parse_timestamp(fields[0]).ok_or_else(|| bad(0))?;
+        let usage = parse_bytes(fields[1]).ok_or_else(|| bad(1))?;
+        let peak = parse_bytes(fields[2]).ok_or_else(|| bad(2))?;
+        let provisioned = if fields[3].is_empty() {
+            0.0
+        } else {
+            parse_bytes(fields[3]).ok_or_else(|| bad(3))?
+        };
+        if let Some(&(previous, ..)) = rows.last()
+            && t <= previous
+        {
+            return Err(TraceError::NotIncreasing {
+                path: path.to_owned(),
+                line: line_no,
+                t,
+                previous,
+                previous_line,
+            });
+        }
+        previous_line = line_no;
+        rows.push((t, usage, peak, provisioned));
+    }
+    if rows.is_empty() {
+        return Err(TraceError::NoRows {
+            path: path.to_owned(),
+            line: last_line,
+        });
+    }
+    Ok(Replica::from_rows(name, &rows))
+}
+
+/// A non-empty run of ASCII digits as an exact integer (no sign, no spaces, no `_`).
+fn parse_timestamp(field: &[u8]) -> Option<i64> {
+    if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    field.iter().try_fold(0i64, |acc, &b| {
+        acc.checked_mul(10)?.checked_add(i64::from(b - b'0'))
+    })
+}
+
+/// A non-empty run of ASCII digits as the nearest f64 (correctly rounded, like Python's
+/// `float(int(s))`, whatever the length).
+fn parse_bytes(field: &[u8]) -> Option<f64> {
+    if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    match parse_timestamp(field) {
+        // i64 -> f64 rounds to nearest, ties to even.
+        Some(n) => Some(n as f64),
+        // Longer than i64: the standard parser is correctly rounded too.
+        None => std::str::from_utf8(field).ok()?.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Replica, TraceError> {
+        parse_replica(Path::new("w/r.csv"), "r.csv", text.as_bytes())
+    }
+
+    fn message(text: &str) -> String {
+        parse(text).expect_err("must fail").to_string()
+    }
+
+    #[test]
+    fn parses_rows_skipping_blank_lines_and_unknown_provisioned() {
+        let r = parse(&format!(
+            "{HEADER}\n0,10,12,\n\n60,20,25,0\n120,30,30,512\n"
+        ))
+        .unwrap();
+        assert_eq!(r.t, vec![0, 60, 120]);
+        assert_eq!(r.usage, vec![10.0, 20.0, 30.0]);
+        assert_eq!(r.peak, vec![12.0, 25.0, 30.0]);
+        assert_eq!(r.provisioned, vec![0.0, 0.0, 512.0]);
+        assert_eq!(r.duration, vec![60.0, 60.0, 60.0]);
+        assert_eq!(r.declared(7.0), 512.0);
+    }
+
+    #[test]
+    fn declared_falls_back_to_default_without_known_size() {
+        let r = parse(&format!("{HEADER}\n0,10,12,0\n")).unwrap();
+        assert_eq!(r.declared(268435456.0), 268435456.0);
+    }
+
+    #[test]
+    fn huge_values_round_to_nearest_double() {
+        let r = parse(&format!(
+            "{HEADER}\n0,9007199254740993,123456789012345678901234,\n"
+        ))
+        .unwrap();
+        assert_eq!(r.usage[0], 9007199254740992.0);
+        assert_eq!(r.peak[0], 1.2345678901234568e23);
+    }
+
+    #[test]
+    fn missing_column_in_header_is_named() {
+        let m = message("timestamp_s,usage_bytes,provisioned_bytes\n0,1,2\n");
+        assert!(
+            m.starts_with("w/r.csv:1: bad header (missing column peak_bytes)"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn missing_field_in_a_row_names_the_line() {
+        let m = message(&format!("{HEADER}\n0,1,1,1\n60,1,1\n"));
+        assert!(m.starts_with("w/r.csv:3: expected 4 fields"), "{m}");
+    }
+
+    #[test]
+    fn non_numeric_names_line_and_column() {
+        for bad in ["1.5", "-3", "+3", " 3", "1e6", "x", ""] {
+            let m = message(&format!("{HEADER}\n0,1,1,1\n60,1,{bad},1\n"));
+            assert!(
+                m.starts_with(&format!("w/r.csv:3: peak_bytes `{bad}`")),
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn equal_or_decreasing_timestamps_name_the_line() {
+        let m = message(&format!("{HEADER}\n0,1,1,1\n60,1,1,1\n\n60,1,1,1\n"));
+        assert!(
+            m.starts_with("w/r.csv:5: timestamp 60 is not after 60 (line 3)"),
+            "{m}"
+        );
+        let m = message(&format!("{HEADER}\n100,1,1,1\n60,1,1,1\n"));
+        assert!(
+            m.starts_with("w/r.csv:3: timestamp 60 is not after 100"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn empty_file_and_header_only_are_errors() {
+        assert!(message("").starts_with("w/r.csv:1: empty file"));
+        let m = message(&format!("{HEADER}\n"));
+        assert!(m.starts_with("w/r.csv:2: no data row"), "{m}");
+    }
+
+    #[test]
+    fn carriage_returns_are_not_accepted_silently() {
+        let m = message(&format!("{HEADER}\r\n0,1,1,1\r\n"));
+        assert!(m.starts_with("w/r.csv:1: bad header"), "{m}");
+    }
+
+    #[test]
+    fn source_is_the_prefix_before_the_first_dash() {
+        assert_eq!(source_of("bitbrains-2013-7-vm001"), "bitbrains");
+        assert_eq!(source_of("nezha-frontend"), "nezha");
+        assert_eq!(source_of("plain"), "plain");
+    }
+}
