@@ -5,6 +5,7 @@
 //! the trace evaluator all call the same code, so what the evaluator scores is what runs.
 
 pub mod policy;
+pub mod quantity;
 pub mod rightsize;
 pub mod seed;
 

@@ -1,0 +1,607 @@
+//! Kubernetes resource quantities (`resource.Quantity`): parse every form the API accepts, compare
+//! them numerically, convert them to bytes, cores and millicores, and format them canonically.
+//!
+//! Source of truth: apimachinery `pkg/api/resource/quantity.go` (`ParseQuantity`,
+//! `parseQuantityString`, `CanonicalizeBytes`), `suffix.go`, `amount.go` and their tests
+//! (`TestQuantityParse`, `TestQuantityString`, `TestQuantityParseEmit`); summarised in
+//! `../shared/reference/kubernetes-api-facts.md` §5.
+//!
+//! Why our own code: the maintained crates were checked against the Kubernetes doc examples and
+//! fail them. `kube_quantity` 0.9 parses the number through an `f64` (precision loss), accepts
+//! `"Mi"` and `"+"` as valid, and formats `1.5Gi` as `1.5Gi` instead of `1536Mi`;
+//! `k8s_quantity_parser` 0.1 parses integers only (`0.5Gi`, `1e3` and `1.5` fail) and cannot format.
+//!
+//! Representation: a signed count of nano-units (10^-9) in an `i128`. apimachinery rounds every
+//! parsed value up (away from zero) to a whole nano-unit, so this holds every parsed quantity
+//! exactly, and comparisons are exact integer comparisons (`1000` = `1k`, `0.5Gi` = `512Mi`).
+//! The [`Format`] the value was written in is kept because it decides how it is printed.
+//!
+//! Deliberate differences from apimachinery, all on inputs no sane manifest contains:
+//! - a number without any digit (`""`, `"."`, `"+"`, `"Mi"`) is an error; apimachinery reads the
+//!   last three as zero, which for a sizing tool would silently mean "no memory";
+//! - decimal values above `i128::MAX` nano-units (about 1.7e29) are an error (apimachinery keeps
+//!   them in an arbitrary-precision decimal);
+//! - an exponent outside the `i32` range is an error (apimachinery truncates it to 32 bits).
+//!
+//! Objects read back from the API server never hit these cases: the server has already parsed
+//! and re-emitted every quantity in canonical form.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+
+/// Nano-units in one unit (one byte, one core).
+pub const NANOS_PER_UNIT: i128 = 1_000_000_000;
+/// Nano-units in one milli-unit (one millicore).
+pub const NANOS_PER_MILLI: i128 = 1_000_000;
+/// Bytes in one KiB.
+pub const KIB: i128 = 1 << 10;
+/// Bytes in one MiB.
+pub const MIB: i128 = 1 << 20;
+/// Bytes in one GiB.
+pub const GIB: i128 = 1 << 30;
+
+/// apimachinery silently caps BinarySI values at 2^63-1 units (`maxAllowed` in `quantity.go`):
+/// `"9Ei"` parses as 9223372036854775807.
+const MAX_BINARY_NANOS: u128 = (i64::MAX as u128) * (NANOS_PER_UNIT as u128);
+
+/// Fraction digits (below one nano-unit) kept exactly while applying a binary suffix; anything
+/// further only decides whether to round up. 64 ≥ 60 (the largest binary exponent, `Ei`) is
+/// enough: a multiple of 2^-60 has at most 60 decimals, so digits past the 64th can never carry
+/// into the integer part, only make the fraction non-zero.
+const FRACTION_DIGITS: usize = 64;
+
+/// The three spellings of a quantity. A parsed value remembers its format and is printed in the
+/// same family (`quantity.go`, "When a Quantity is parsed from a string, it will remember the type
+/// of suffix it had").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Powers of ten with SI suffixes: `n u m "" k M G T P E`.
+    DecimalSI,
+    /// Powers of 1024: `Ki Mi Gi Ti Pi Ei`.
+    BinarySI,
+    /// Powers of ten written as `e<int>` / `E<int>`.
+    DecimalExponent,
+}
+
+/// Why a quantity string (or number) was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QuantityErrorKind {
+    #[error("empty string")]
+    Empty,
+    #[error("no digits in the number")]
+    NoDigits,
+    #[error("more than one decimal point")]
+    ExtraDecimalPoint,
+    #[error("unknown suffix {0:?}")]
+    UnknownSuffix(String),
+    #[error("exponent out of range")]
+    ExponentOutOfRange,
+    #[error("value out of range")]
+    OutOfRange,
+    #[error("not a finite number")]
+    NotFinite,
+    #[error("negative amount")]
+    Negative,
+}
+
+/// A rejected quantity, naming the input so the message alone is enough to fix it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid quantity {input:?}: {kind}")]
+pub struct QuantityError {
+    pub input: String,
+    pub kind: QuantityErrorKind,
+}
+
+impl QuantityError {
+    fn new(input: impl Into<String>, kind: QuantityErrorKind) -> Self {
+        Self {
+            input: input.into(),
+            kind,
+        }
+    }
+}
+
+/// An exact Kubernetes quantity. Equality, ordering and hashing are numeric: the format only
+/// matters for printing (`Quantity::parse("1000")? == Quantity::parse("1k")?`).
+#[derive(Clone, Copy, Debug)]
+pub struct Quantity {
+    nanos: i128,
+    format: Format,
+}
+
+/// A parsed suffix: a power of ten, a power of two, or a decimal exponent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Suffix {
+    Decimal(i32),
+    Binary(u32),
+    Exponent(i32),
+}
+
+/// The pieces of a quantity string, as apimachinery's `parseQuantityString` splits it.
+struct Parts<'a> {
+    negative: bool,
+    int_digits: &'a str,
+    frac_digits: &'a str,
+    suffix: Suffix,
+}
+
+impl Quantity {
+    /// The zero quantity (printed `"0"`).
+    pub const ZERO: Quantity = Quantity {
+        nanos: 0,
+        format: Format::DecimalSI,
+    };
+
+    /// Parse a quantity exactly as the API server does (`<sign><number><suffix>`, no whitespace),
+    /// rounding up to a whole nano-unit; see the module doc for the few stricter cases.
+    pub fn parse(input: &str) -> Result<Self, QuantityError> {
+        let parts = split(input).map_err(|kind| QuantityError::new(input, kind))?;
+        let (exp10, exp2, mut format) = match parts.suffix {
+            Suffix::Decimal(e) => (e, 0, Format::DecimalSI),
+            Suffix::Binary(e) => (0, e, Format::BinarySI),
+            Suffix::Exponent(e) => (e, 0, Format::DecimalExponent),
+        };
+        let magnitude = magnitude_nanos(parts.int_digits, parts.frac_digits, exp10, exp2);
+        let magnitude = match (format, magnitude) {
+            (Format::BinarySI, Some(m)) => m.min(MAX_BINARY_NANOS),
+            (Format::BinarySI, None) => MAX_BINARY_NANOS,
+            (_, Some(m)) if m <= i128::MAX as u128 => m,
+            _ => return Err(QuantityError::new(input, QuantityErrorKind::OutOfRange)),
+        };
+        // A BinarySI value between 0 and 1 becomes DecimalSI "to avoid rounding" (ParseQuantity).
+        if format == Format::BinarySI && magnitude > 0 && magnitude < NANOS_PER_UNIT as u128 {
+            format = Format::DecimalSI;
+        }
+        // Both caps above keep the magnitude within i128.
+        let nanos = magnitude as i128;
+        Ok(Self {
+            nanos: if parts.negative { -nanos } else { nanos },
+            format,
+        })
+    }
+
+    /// A quantity of `nanos` nano-units, printed in `format`.
+    pub fn from_nanos(nanos: i128, format: Format) -> Self {
+        Self { nanos, format }
+    }
+
+    /// A memory amount in whole bytes. Printed in binary form (`512Mi`) when the count is a
+    /// multiple of 1024, else in decimal form (`1500k`, `1025`): the readable choice in both cases,
+    /// and the one `kubectl` users write by hand.
+    pub fn from_bytes(bytes: i128) -> Self {
+        let format = if bytes != 0 && bytes % KIB == 0 {
+            Format::BinarySI
+        } else {
+            Format::DecimalSI
+        };
+        Self::from_nanos(bytes.saturating_mul(NANOS_PER_UNIT), format)
+    }
+
+    /// A CPU amount in millicores (`250m`, `2`).
+    pub fn from_millis(millis: i128) -> Self {
+        Self::from_nanos(millis.saturating_mul(NANOS_PER_MILLI), Format::DecimalSI)
+    }
+
+    /// A memory amount from the policy's `f64` bytes, rounded UP to a multiple of `step` bytes
+    /// (`1` for exact bytes, [`MIB`] for readable values): a sizing decision must never hand out
+    /// less than it computed.
+    pub fn memory_from_f64(bytes: f64, step: u64) -> Result<Self, QuantityError> {
+        let whole = ceil_non_negative(bytes)?;
+        let step = i128::from(step.max(1));
+        let rounded = whole
+            .checked_add(step - 1)
+            .map(|v| v / step * step)
+            .ok_or_else(|| QuantityError::new(bytes.to_string(), QuantityErrorKind::OutOfRange))?;
+        Ok(Self::from_bytes(rounded))
+    }
+
+    /// A CPU amount from `f64` cores, rounded UP to whole millicores (the smallest CPU unit the
+    /// kubelet honours).
+    pub fn cpu_from_f64(cores: f64) -> Result<Self, QuantityError> {
+        let millis = ceil_non_negative(cores * 1000.0)
+            .map_err(|e| QuantityError::new(cores.to_string(), e.kind))?;
+        Ok(Self::from_millis(millis))
+    }
+
+    /// The exact value in nano-units.
+    pub fn nanos(&self) -> i128 {
+        self.nanos
+    }
+
+    /// The format the value is printed in.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// True for zero (however written: `0`, `0Mi`, `0m`).
+    pub fn is_zero(&self) -> bool {
+        self.nanos == 0
+    }
+
+    /// The value in units (bytes for memory, cores for cpu) as `f64`. Exact for whole numbers of
+    /// units up to 2^53 (8 PiB of memory).
+    pub fn as_f64(&self) -> f64 {
+        let whole = self.nanos / NANOS_PER_UNIT;
+        let frac = self.nanos % NANOS_PER_UNIT;
+        whole as f64 + frac as f64 / NANOS_PER_UNIT as f64
+    }
+
+    /// The value in whole units, rounded up away from zero, like apimachinery's `Value()`
+    /// (`0.5` → 1, `-0.5` → -1). Bytes for memory.
+    pub fn value(&self) -> i128 {
+        div_away_from_zero(self.nanos, NANOS_PER_UNIT)
+    }
+
+    /// The value in milli-units, rounded up away from zero, like apimachinery's `MilliValue()`.
+    /// Millicores for cpu.
+    pub fn milli_value(&self) -> i128 {
+        div_away_from_zero(self.nanos, NANOS_PER_MILLI)
+    }
+
+    /// As the k8s-openapi type, in canonical form.
+    pub fn to_k8s(&self) -> K8sQuantity {
+        K8sQuantity(self.to_string())
+    }
+
+    /// The string the API server stores and returns for `input`. Usually the canonical form
+    /// ([`Display`](fmt::Display)), but apimachinery's fast path keeps an input that already looks
+    /// canonical verbatim (`1E6` stays `1E6`, `+1` stays `+1`, `1.500` stays `1.500`): a decimal
+    /// number of at most 18 digits whose scale is a multiple of 3, with no leading zero and no
+    /// trailing `000`; or an integer times `Ki`/`Mi`/`Gi`/`Ti` that is small enough for int64 and
+    /// not a multiple of 8 (`ParseQuantity`, the `s: str` returns).
+    pub fn api_server_form(input: &str) -> Result<String, QuantityError> {
+        let parsed = Self::parse(input)?;
+        let parts = split(input).map_err(|kind| QuantityError::new(input, kind))?;
+        if kept_verbatim(&parts) {
+            Ok(input.to_owned())
+        } else {
+            Ok(parsed.to_string())
+        }
+    }
+}
+
+/// Split `input` into sign, digits and suffix, as `parseQuantityString` does, then interpret the
+/// suffix as `suffix.go`'s `interpret` does.
+fn split(input: &str) -> Result<Parts<'_>, QuantityErrorKind> {
+    if input.is_empty() {
+        return Err(QuantityErrorKind::Empty);
+    }
+    let (negative, rest) = match input.as_bytes()[0] {
+        b'-' => (true, &input[1..]),
+        b'+' => (false, &input[1..]),
+        _ => (false, input),
+    };
+    let int_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let int_digits = &rest[..int_end];
+    let mut rest = &rest[int_end..];
+    let mut frac_digits = "";
+    if let Some(after_point) = rest.strip_prefix('.') {
+        let frac_end = after_point
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after_point.len());
+        frac_digits = &after_point[..frac_end];
+        rest = &after_point[frac_end..];
+    }
+    if int_digits.is_empty() && frac_digits.is_empty() {
+        return Err(QuantityErrorKind::NoDigits);
+    }
+    if rest.starts_with('.') {
+        return Err(QuantityErrorKind::ExtraDecimalPoint);
+    }
+    Ok(Parts {
+        negative,
+        int_digits,
+        frac_digits,
+        suffix: interpret_suffix(rest)?,
+    })
+}
+
+/// The suffix table of `suffix.go` (`newSuffixer`), plus `e`/`E` followed by a signed integer.
+/// A lone `E` is exa, not an exponent (`"1E"` = 10^18).
+fn interpret_suffix(suffix: &str) -> Result<Suffix, QuantityErrorKind> {
+    let decimal = |e| Ok(Suffix::Decimal(e));
+    let binary = |e| Ok(Suffix::Binary(e));
+    match suffix {
+        "" => decimal(0),
+        "n" => decimal(-9),
+        "u" => decimal(-6),
+        "m" => decimal(-3),
+        "k" => decimal(3),
+        "M" => decimal(6),
+        "G" => decimal(9),
+        "T" => decimal(12),
+        "P" => decimal(15),
+        "E" => decimal(18),
+        "Ki" => binary(10),
+        "Mi" => binary(20),
+        "Gi" => binary(30),
+        "Ti" => binary(40),
+        "Pi" => binary(50),
+        "Ei" => binary(60),
+        _ => {
+            let unknown = || QuantityErrorKind::UnknownSuffix(suffix.to_owned());
+            let exponent = suffix
+                .strip_prefix(['e', 'E'])
+                .filter(|rest| is_signed_integer(rest))
+                .ok_or_else(unknown)?;
+            // Go's strconv.ParseInt accepts a sign and leading zeros, as does Rust's parse.
+            let value: i64 = exponent
+                .parse()
+                .map_err(|_| QuantityErrorKind::ExponentOutOfRange)?;
+            let value = i32::try_from(value).map_err(|_| QuantityErrorKind::ExponentOutOfRange)?;
+            Ok(Suffix::Exponent(value))
+        }
+    }
+}
+
+fn is_signed_integer(s: &str) -> bool {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// |digits × 10^exp10 × 2^exp2| in nano-units, rounded up; `None` if it does not fit a `u128`.
+fn magnitude_nanos(int_digits: &str, frac_digits: &str, exp10: i32, exp2: u32) -> Option<u128> {
+    let mut digits: Vec<u8> = int_digits
+        .bytes()
+        .chain(frac_digits.bytes())
+        .map(|b| b - b'0')
+        .skip_while(|&d| d == 0)
+        .collect();
+    // Position of the nano point: value = digits × 10^exp (in nano-units).
+    let mut exp = i64::from(exp10) + 9 - frac_digits.len() as i64;
+    while digits.last() == Some(&0) {
+        digits.pop();
+        exp += 1;
+    }
+    if digits.is_empty() {
+        return Some(0);
+    }
+    let n = digits.len() as i64;
+    // u128 holds 38 full decimal digits; anything longer overflows.
+    if n + exp > 40 {
+        return None;
+    }
+    let (int_part, mut frac, mut sticky): (Vec<u8>, Vec<u8>, bool) = if exp >= 0 {
+        let mut int_part = digits;
+        int_part.extend(std::iter::repeat_n(0, exp as usize));
+        (int_part, Vec::new(), false)
+    } else {
+        let split = n + exp;
+        let (int_part, frac_all): (&[u8], Vec<u8>) = if split > 0 {
+            (&digits[..split as usize], digits[split as usize..].to_vec())
+        } else {
+            let zeros = (-split).min(FRACTION_DIGITS as i64 + 1) as usize;
+            let mut f = vec![0; zeros];
+            f.extend_from_slice(&digits);
+            (&[], f)
+        };
+        let kept = frac_all.len().min(FRACTION_DIGITS);
+        let sticky = frac_all[kept..].iter().any(|&d| d != 0);
+        (int_part.to_vec(), frac_all[..kept].to_vec(), sticky)
+    };
+    let mut int: u128 = 0;
+    for d in int_part {
+        int = int.checked_mul(10)?.checked_add(u128::from(d))?;
+    }
+    for _ in 0..exp2 {
+        let carry = double_in_place(&mut frac);
+        int = int.checked_mul(2)?.checked_add(u128::from(carry))?;
+    }
+    sticky |= frac.iter().any(|&d| d != 0);
+    int.checked_add(u128::from(sticky))
+}
+
+/// Double a decimal fraction `0.d1 d2 …` in place; returns the digit carried into the units.
+fn double_in_place(frac: &mut [u8]) -> u8 {
+    let mut carry = 0;
+    for d in frac.iter_mut().rev() {
+        let v = *d * 2 + carry;
+        *d = v % 10;
+        carry = v / 10;
+    }
+    carry
+}
+
+/// Whether apimachinery's `ParseQuantity` fast path keeps `input` as its string form.
+fn kept_verbatim(parts: &Parts<'_>) -> bool {
+    let num = parts.int_digits.trim_start_matches('0');
+    let num = if num.is_empty() { "0" } else { num };
+    let denom = parts.frac_digits;
+    match parts.suffix {
+        Suffix::Decimal(e) | Suffix::Exponent(e) => {
+            // precision = maxInt64Factors (18) - len(num) - len(denom) must be >= 0.
+            if num.len() + denom.len() > 18 {
+                return false;
+            }
+            let scale = i64::from(e) - denom.len() as i64;
+            let shifted = format!("{num}{denom}");
+            scale >= -9 && scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0')
+        }
+        Suffix::Binary(e) => {
+            // Only integers take the fast path, with precision = 15 - len(num) - e*3/10 - 1 >= 0.
+            if !denom.is_empty() || 15 - (num.len() as i64) - i64::from(e) * 3 / 10 - 1 < 0 {
+                return false;
+            }
+            match num.parse::<i64>() {
+                Ok(value) => value.checked_mul(1 << e).is_some() && value & 7 != 0,
+                Err(_) => false,
+            }
+        }
+    }
+}
+
+fn div_away_from_zero(n: i128, d: i128) -> i128 {
+    let q = n / d;
+    if n % d == 0 {
+        q
+    } else if n > 0 {
+        q + 1
+    } else {
+        q - 1
+    }
+}
+
+fn ceil_non_negative(x: f64) -> Result<i128, QuantityError> {
+    let err = |kind| QuantityError::new(x.to_string(), kind);
+    if !x.is_finite() {
+        return Err(err(QuantityErrorKind::NotFinite));
+    }
+    if x < 0.0 {
+        return Err(err(QuantityErrorKind::Negative));
+    }
+    let c = x.ceil();
+    // Well inside i128 and the nano-unit range of from_bytes.
+    if c > 1e28 {
+        return Err(err(QuantityErrorKind::OutOfRange));
+    }
+    Ok(c as i128)
+}
+
+/// The canonical form, as `CanonicalizeBytes` computes it: no fractional digits, the largest
+/// suffix that loses no precision, decimal exponents in multiples of 3, a sign only when negative,
+/// `"0"` for zero. BinarySI values below 1024 or with a fraction print as DecimalSI
+/// (`0.5Ki` → `512`, `.001Ki` → `1024m`); DecimalSI beyond `E` falls back to `e<n>` (`1e21`).
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.nanos == 0 {
+            return f.write_str("0");
+        }
+        let sign = if self.nanos < 0 { "-" } else { "" };
+        let mag = self.nanos.unsigned_abs();
+        let unit = NANOS_PER_UNIT as u128;
+        let format = match self.format {
+            Format::BinarySI if mag < 1024 * unit || !mag.is_multiple_of(unit) => Format::DecimalSI,
+            other => other,
+        };
+        if format == Format::BinarySI {
+            const BINARY: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+            let (mut m, mut e) = (mag / unit, 0);
+            while m % 1024 == 0 && e + 1 < BINARY.len() {
+                m /= 1024;
+                e += 1;
+            }
+            return write!(f, "{sign}{m}{}", BINARY[e]);
+        }
+        // Move every factor of ten into the exponent, then lower it to a multiple of 3.
+        let (mut m, mut e) = (mag, -9i32);
+        while m % 10 == 0 {
+            m /= 10;
+            e += 1;
+        }
+        let r = e.rem_euclid(3);
+        m *= 10u128.pow(r as u32);
+        e -= r;
+        let decimal_suffix = match e {
+            -9 => Some("n"),
+            -6 => Some("u"),
+            -3 => Some("m"),
+            0 => Some(""),
+            3 => Some("k"),
+            6 => Some("M"),
+            9 => Some("G"),
+            12 => Some("T"),
+            15 => Some("P"),
+            18 => Some("E"),
+            _ => None,
+        };
+        match (format, decimal_suffix) {
+            (Format::DecimalSI, Some(s)) => write!(f, "{sign}{m}{s}"),
+            (_, _) if e == 0 => write!(f, "{sign}{m}"),
+            _ => write!(f, "{sign}{m}e{e}"),
+        }
+    }
+}
+
+impl FromStr for Quantity {
+    type Err = QuantityError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<&K8sQuantity> for Quantity {
+    type Error = QuantityError;
+    fn try_from(q: &K8sQuantity) -> Result<Self, Self::Error> {
+        Self::parse(&q.0)
+    }
+}
+
+impl From<Quantity> for K8sQuantity {
+    fn from(q: Quantity) -> Self {
+        q.to_k8s()
+    }
+}
+
+impl PartialEq for Quantity {
+    fn eq(&self, other: &Self) -> bool {
+        self.nanos == other.nanos
+    }
+}
+
+impl Eq for Quantity {}
+
+impl PartialOrd for Quantity {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Quantity {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.nanos.cmp(&other.nanos)
+    }
+}
+
+impl Hash for Quantity {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.nanos.hash(state);
+    }
+}
+
+/// Serialized as its canonical string, like apimachinery's `MarshalJSON`.
+impl serde::Serialize for Quantity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Deserialized from a string (bare JSON numbers are accepted too, as `UnmarshalJSON` does).
+impl<'de> serde::Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Kubernetes quantity such as \"512Mi\" or \"250m\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Quantity, E> {
+                Quantity::parse(v).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity::from_nanos(
+                    i128::from(v) * NANOS_PER_UNIT,
+                    Format::DecimalSI,
+                ))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity::from_nanos(
+                    i128::from(v) * NANOS_PER_UNIT,
+                    Format::DecimalSI,
+                ))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Quantity, E> {
+                Quantity::parse(&v.to_string()).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests;
