@@ -8,5 +8,6 @@ pub mod policy;
 pub mod quantity;
 pub mod rightsize;
 pub mod seed;
+pub mod workload;
 
 pub use policy::{Admission, Allocation, Decision, Observation, PodId, SizingPolicy};
