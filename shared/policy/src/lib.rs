@@ -6,6 +6,7 @@
 
 pub mod policy;
 pub mod quantity;
+pub mod resources;
 pub mod rightsize;
 pub mod seed;
 pub mod workload;
