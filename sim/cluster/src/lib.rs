@@ -1,1 +1,39 @@
-//! Embedded simulated Kubernetes cluster (DESIGN §6): not built yet.
+//! `rightsize-sim-cluster`: an embedded simulated Kubernetes cluster (DESIGN §6) that real
+//! clients (kube-rs, kubectl) talk to over HTTP.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), rightsize_sim_cluster::Error> {
+//! use rightsize_sim_cluster::{SimCluster, SimConfig};
+//! let sim = SimCluster::start(SimConfig::default()).await?; // 127.0.0.1, ephemeral port
+//! let client = sim.client()?;                                 // kube::Client
+//! sim.write_kubeconfig(std::path::Path::new("/tmp/sim.kubeconfig"))?; // for kubectl
+//! sim.faults().set_error_rate(0.1);                           // fault injection
+//! # Ok(()) }
+//! ```
+//!
+//! Layers: `store` (objects, versions, watch history), `api` (HTTP, discovery, watch),
+//! `registry` (validation, subresources, patches, deletes), `admission` (mutating webhooks over
+//! HTTPS), `controllers` (Deployment → ReplicaSet → Pods), `kubelet` (scheduling, pod status,
+//! resizes, memory usage, OOM kills, PodMetrics).
+
+mod admission;
+mod api;
+mod cluster;
+pub mod config;
+mod controllers;
+pub mod error;
+pub mod faults;
+mod kubelet;
+mod patch;
+pub mod quantity;
+mod registry;
+mod resources;
+mod selector;
+mod store;
+mod util;
+
+pub use cluster::SimCluster;
+pub use config::{KubeVersion, NodeConfig, SimConfig};
+pub use error::Error;
+pub use faults::Faults;
+pub use kubelet::usage::{CPU_USAGE_ANNOTATION, MEMORY_PROFILE_ANNOTATION};

@@ -1,0 +1,207 @@
+//! The running simulated cluster: shared state (`Cluster`) and the public handle (`SimCluster`)
+//! that starts the HTTP server and the simulated control plane, hands out a `kube::Client` or a
+//! kubeconfig, exposes fault injection, and stops everything when dropped.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::SimConfig;
+use crate::error::Error;
+use crate::faults::Faults;
+use crate::kubelet::KubeletState;
+use crate::resources;
+use crate::store::Store;
+
+/// Namespaces every cluster starts with.
+const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// Shared state of one simulated cluster.
+pub struct Cluster {
+    pub(crate) store: Store,
+    pub(crate) config: SimConfig,
+    pub(crate) faults: Faults,
+    #[allow(dead_code)] // filled by the kubelet layer
+    pub(crate) kubelet: KubeletState,
+    addr: OnceLock<SocketAddr>,
+}
+
+impl Cluster {
+    fn new(config: SimConfig) -> Self {
+        Self {
+            store: Store::new(config.watch_history),
+            kubelet: KubeletState::default(),
+            faults: Faults::default(),
+            config,
+            addr: OnceLock::new(),
+        }
+    }
+
+    /// `host:port` clients reach the server at.
+    pub(crate) fn server_address(&self) -> String {
+        self.addr.get().map(ToString::to_string).unwrap_or_default()
+    }
+
+    fn seed(&self) {
+        let ns_def = resources::by_storage("namespaces");
+        for ns in INITIAL_NAMESPACES {
+            let mut obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns,
+                "labels": {"kubernetes.io/metadata.name": ns}}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
+            if let Some(m) = obj.as_object_mut() {
+                m.remove("spec");
+            }
+            let _ = self.store.create(ns_def, obj);
+        }
+        for n in &self.config.nodes {
+            let _ = self.store.create(
+                resources::by_storage("nodes"),
+                crate::kubelet::node_object(n),
+            );
+        }
+    }
+}
+
+/// A running simulated cluster. Dropping it stops the server and all simulated components.
+pub struct SimCluster {
+    cluster: Arc<Cluster>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SimCluster {
+    /// Bind, seed namespaces and nodes, and start the API server and (unless disabled) the
+    /// scheduler, kubelet and controllers.
+    pub async fn start(config: SimConfig) -> Result<Self, Error> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let cluster = Arc::new(Cluster::new(config));
+        let _ = cluster.addr.set(addr);
+        cluster.seed();
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = crate::api::router(cluster.clone());
+        let mut tasks = vec![tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "simulated API server stopped");
+            }
+        })];
+        if cluster.config.run_controllers {
+            tasks.extend(crate::controllers::spawn(cluster.clone()));
+            tasks.push(crate::kubelet::spawn(cluster.clone()));
+        }
+        Ok(Self {
+            cluster,
+            addr,
+            shutdown: Some(tx),
+            tasks,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A kube-rs client for this cluster (default namespace `default`).
+    pub fn client(&self) -> Result<kube::Client, Error> {
+        let url = self.url();
+        let uri: axum::http::Uri = url
+            .parse()
+            .map_err(|_| Error::InvalidUrl { url: url.clone() })?;
+        let config = kube::Config::new(uri);
+        kube::Client::try_from(config).map_err(|source| Error::Client { url, source })
+    }
+
+    /// A kubeconfig (YAML) pointing at this cluster, context `rightsize-sim`.
+    pub fn kubeconfig_yaml(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: rightsize-sim\n  cluster:\n    server: {url}\nusers:\n- name: rightsize-sim\n  user: {{}}\ncontexts:\n- name: rightsize-sim\n  context:\n    cluster: rightsize-sim\n    user: rightsize-sim\n    namespace: default\ncurrent-context: rightsize-sim\npreferences: {{}}\n",
+            url = self.url()
+        )
+    }
+
+    /// Write [`Self::kubeconfig_yaml`] to `path`.
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<(), Error> {
+        std::fs::write(path, self.kubeconfig_yaml()).map_err(|source| Error::WriteKubeconfig {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Fault injection knobs.
+    pub fn faults(&self) -> &Faults {
+        &self.cluster.faults
+    }
+
+    /// Forget the watch history (as after an etcd compaction): any watch resuming from a version
+    /// before now gets `410 Expired`. Combine with [`Faults::drop_watches`] to force clients to
+    /// re-list.
+    pub fn expire_watch_history(&self) {
+        // A version bump first, so even a watcher that saw the latest event is now too old.
+        self.cluster.store.compact_all();
+    }
+
+    /// Latest resourceVersion of the store.
+    pub fn resource_version(&self) -> u64 {
+        self.cluster.store.current_rv()
+    }
+
+    /// Number of stored objects of a resource (e.g. `("", "pods")`), for benchmarks and tests.
+    pub fn object_count(&self, group: &str, plural: &str) -> usize {
+        resources::RESOURCES
+            .iter()
+            .find(|r| r.group == group && r.plural == plural && !r.is_virtual())
+            .map_or(0, |d| self.cluster.store.count(d))
+    }
+
+    /// Run until `signal` completes, then stop.
+    pub async fn serve_until<F: std::future::Future<Output = ()>>(mut self, signal: F) {
+        signal.await;
+        self.stop().await;
+    }
+
+    /// Stop the server and every simulated component.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.cluster.faults.drop_watches();
+        for t in self.tasks.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for SimCluster {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.cluster.faults.drop_watches();
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}

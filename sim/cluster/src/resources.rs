@@ -1,0 +1,298 @@
+//! The resource kinds the simulated API server serves, with what discovery advertises about each.
+//! One static table so routing, discovery, storage and admission agree on names.
+
+/// Verbs advertised for ordinary read-write resources.
+const RW: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+/// Verbs for `metrics.k8s.io`, which is read-only.
+const RO: &[&str] = &["get", "list"];
+
+/// One served resource (group/version/plural).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ResourceDef {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub kind: &'static str,
+    pub namespaced: bool,
+    pub short_names: &'static [&'static str],
+    pub verbs: &'static [&'static str],
+    /// Subresources served under `<plural>/<name>/<sub>`.
+    pub subresources: &'static [&'static str],
+    /// Storage key: `events.k8s.io/v1` Events share the core Events storage (as in Kubernetes).
+    pub storage: &'static str,
+    /// Field selector labels accepted besides `metadata.name` and `metadata.namespace`
+    /// (the real server rejects others with "field label not supported").
+    pub field_labels: &'static [&'static str],
+}
+
+impl ResourceDef {
+    /// `apiVersion` of objects of this resource.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// Whether this resource is computed on read (PodMetrics) rather than stored.
+    pub fn is_virtual(&self) -> bool {
+        self.group == "metrics.k8s.io"
+    }
+
+    /// Kind of the list object.
+    pub fn list_kind(&self) -> String {
+        format!("{}List", self.kind)
+    }
+}
+
+const POD_FIELDS: &[&str] = &[
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "spec.hostNetwork",
+    "status.phase",
+    "status.podIP",
+    "status.nominatedNodeName",
+];
+const EVENT_FIELDS: &[&str] = &[
+    "involvedObject.kind",
+    "involvedObject.namespace",
+    "involvedObject.name",
+    "involvedObject.uid",
+    "involvedObject.apiVersion",
+    "involvedObject.resourceVersion",
+    "involvedObject.fieldPath",
+    "reason",
+    "reportingComponent",
+    "source",
+    "type",
+];
+
+macro_rules! def {
+    ($g:expr, $v:expr, $p:expr, $s:expr, $k:expr, $ns:expr, $short:expr, $verbs:expr, $sub:expr, $store:expr, $fields:expr) => {
+        ResourceDef {
+            group: $g,
+            version: $v,
+            plural: $p,
+            singular: $s,
+            kind: $k,
+            namespaced: $ns,
+            short_names: $short,
+            verbs: $verbs,
+            subresources: $sub,
+            storage: $store,
+            field_labels: $fields,
+        }
+    };
+}
+
+/// Every served resource.
+pub static RESOURCES: &[ResourceDef] = &[
+    def!(
+        "",
+        "v1",
+        "namespaces",
+        "namespace",
+        "Namespace",
+        false,
+        &["ns"],
+        RW,
+        &["status"],
+        "namespaces",
+        &["status.phase"]
+    ),
+    def!(
+        "",
+        "v1",
+        "pods",
+        "pod",
+        "Pod",
+        true,
+        &["po"],
+        RW,
+        &["status", "resize"],
+        "pods",
+        POD_FIELDS
+    ),
+    def!(
+        "",
+        "v1",
+        "configmaps",
+        "configmap",
+        "ConfigMap",
+        true,
+        &["cm"],
+        RW,
+        &[],
+        "configmaps",
+        &[]
+    ),
+    def!(
+        "",
+        "v1",
+        "events",
+        "event",
+        "Event",
+        true,
+        &["ev"],
+        RW,
+        &[],
+        "events",
+        EVENT_FIELDS
+    ),
+    def!(
+        "",
+        "v1",
+        "nodes",
+        "node",
+        "Node",
+        false,
+        &["no"],
+        RW,
+        &["status"],
+        "nodes",
+        &["spec.unschedulable"]
+    ),
+    def!(
+        "events.k8s.io",
+        "v1",
+        "events",
+        "event",
+        "Event",
+        true,
+        &["ev"],
+        RW,
+        &[],
+        "events",
+        EVENT_FIELDS
+    ),
+    def!(
+        "coordination.k8s.io",
+        "v1",
+        "leases",
+        "lease",
+        "Lease",
+        true,
+        &[],
+        RW,
+        &[],
+        "leases",
+        &[]
+    ),
+    def!(
+        "apps",
+        "v1",
+        "deployments",
+        "deployment",
+        "Deployment",
+        true,
+        &["deploy"],
+        RW,
+        &["status", "scale"],
+        "deployments",
+        &[]
+    ),
+    def!(
+        "apps",
+        "v1",
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        true,
+        &["rs"],
+        RW,
+        &["status", "scale"],
+        "replicasets",
+        &["status.replicas"]
+    ),
+    def!(
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        "mutatingwebhookconfiguration",
+        "MutatingWebhookConfiguration",
+        false,
+        &[],
+        RW,
+        &[],
+        "mutatingwebhookconfigurations",
+        &[]
+    ),
+    def!(
+        "metrics.k8s.io",
+        "v1beta1",
+        "pods",
+        "",
+        "PodMetrics",
+        true,
+        &[],
+        RO,
+        &[],
+        "podmetrics",
+        &[]
+    ),
+    def!(
+        "metrics.k8s.io",
+        "v1beta1",
+        "nodes",
+        "",
+        "NodeMetrics",
+        false,
+        &[],
+        RO,
+        &[],
+        "nodemetrics",
+        &[]
+    ),
+];
+
+/// Groups in discovery order with their single served version.
+pub fn groups() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
+        if !out.iter().any(|(g, _)| *g == r.group) {
+            out.push((r.group, r.version));
+        }
+    }
+    out
+}
+
+/// The resource at group/version/plural, if served.
+pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.version == version && r.plural == plural)
+}
+
+/// Whether group/version is served at all.
+pub fn group_version_served(group: &str, version: &str) -> bool {
+    RESOURCES
+        .iter()
+        .any(|r| r.group == group && r.version == version)
+}
+
+/// Core resources by storage key, for internal callers (controllers, kubelet).
+pub fn by_storage(storage: &str) -> &'static ResourceDef {
+    RESOURCES
+        .iter()
+        .find(|r| {
+            r.storage == storage
+                && (r.group.is_empty()
+                    || r.group == "apps"
+                    || r.group == "coordination.k8s.io"
+                    || r.group == "admissionregistration.k8s.io")
+        })
+        .expect("internal callers name a stored resource")
+}

@@ -1,0 +1,184 @@
+//! Small helpers every layer needs: timestamps in the API's formats, uids, generated names and a
+//! cheap pseudo-random source (the sim needs randomness for names and fault injection, not
+//! cryptographic quality, so a SplitMix64 avoids another dependency).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+static RNG_STATE: AtomicU64 = AtomicU64::new(0);
+
+/// Next pseudo-random 64-bit value (SplitMix64 over a shared counter seeded from the clock).
+pub fn random_u64() -> u64 {
+    let mut state = RNG_STATE.load(Ordering::Relaxed);
+    if state == 0 {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9E37_79B9_7F4A_7C15)
+            | 1;
+        let _ = RNG_STATE.compare_exchange(0, seed, Ordering::Relaxed, Ordering::Relaxed);
+    }
+    state = RNG_STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    let mut z = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Uniform value in [0, 1).
+pub fn random_f64() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Alphabet of `generateName` suffixes: apimachinery `util/rand.String` avoids vowels and
+/// look-alike characters so generated names never spell words.
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+/// apimachinery `names.SimpleNameGenerator` appends 5 random characters.
+const GENERATED_SUFFIX_LEN: usize = 5;
+/// Names are DNS subdomains of at most 253 characters; the prefix is cut to leave room.
+const MAX_GENERATED_PREFIX: usize = 63 - GENERATED_SUFFIX_LEN;
+
+/// `generateName` + 5 random characters, as the API server's SimpleNameGenerator does.
+pub fn generate_name(prefix: &str) -> String {
+    let mut out: String = prefix.chars().take(MAX_GENERATED_PREFIX).collect();
+    for _ in 0..GENERATED_SUFFIX_LEN {
+        let idx = (random_u64() % NAME_ALPHABET.len() as u64) as usize;
+        out.push(NAME_ALPHABET[idx] as char);
+    }
+    out
+}
+
+/// A random RFC 4122 version-4 style uid.
+pub fn new_uid() -> String {
+    let a = random_u64();
+    let b = random_u64();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        ((b >> 48) & 0x3fff) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// Seconds and sub-second nanos since the Unix epoch.
+fn now_parts() -> (i64, u32) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_secs() as i64, d.subsec_nanos())
+}
+
+/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn format_secs(secs: i64) -> String {
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// `metav1.Time`: RFC 3339 at second precision, UTC.
+pub fn now_rfc3339() -> String {
+    format!("{}Z", format_secs(now_parts().0))
+}
+
+/// `metav1.MicroTime`: RFC 3339 with microseconds (events.k8s.io `eventTime`).
+#[allow(dead_code)] // used by the kubelet layer
+pub fn now_micro() -> String {
+    let (s, n) = now_parts();
+    format!("{}.{:06}Z", format_secs(s), n / 1000)
+}
+
+/// Time `secs` seconds from the Unix epoch as `metav1.Time`.
+#[cfg(test)]
+pub fn rfc3339_at(secs: i64) -> String {
+    format!("{}Z", format_secs(secs))
+}
+
+/// Current Unix time in seconds.
+pub fn unix_now() -> i64 {
+    now_parts().0
+}
+
+/// Parse `metav1.Time` back to Unix seconds (only the `YYYY-MM-DDTHH:MM:SS` prefix is read).
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + se)
+}
+
+/// Follow a dotted path (`metadata.name`) into a JSON object.
+pub fn json_path<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(obj, |v, seg| v.get(seg))
+}
+
+/// A string field by dotted path, or "" when absent.
+pub fn str_at<'a>(obj: &'a Value, path: &str) -> &'a str {
+    json_path(obj, path).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Mutable access to `obj[key]`, creating an empty object there when absent or not an object.
+pub fn obj_entry<'a>(obj: &'a mut Value, key: &str) -> &'a mut Value {
+    if !obj.is_object() {
+        *obj = Value::Object(Default::default());
+    }
+    let map = obj.as_object_mut().expect("just made an object");
+    let entry = map
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Object(Default::default()));
+    if !entry.is_object() {
+        *entry = Value::Object(Default::default());
+    }
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip() {
+        assert_eq!(rfc3339_at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_at(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+    }
+
+    #[test]
+    fn generated_names_keep_the_prefix() {
+        let n = generate_name("web-abc-");
+        assert!(n.starts_with("web-abc-") && n.len() == 13);
+        assert_ne!(new_uid(), new_uid());
+    }
+}
