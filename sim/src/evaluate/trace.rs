@@ -23,11 +23,11 @@ const COLUMNS: [&str; 4] = [
 /// line where one applies.
 #[derive(Debug, Error)]
 pub enum TraceError {
-    #[error("{}: cannot read: {source}", path.display())]
+    /// The I/O error is part of the message (not a `source`), so it is printed once.
+    #[error("{}: cannot read: {error}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}:1: empty file: expected the header `{HEADER}`", path.display())]
     EmptyFile { path: PathBuf },
@@ -165,9 +165,9 @@ fn sorted_entries(
     dir: &Path,
     keep: impl Fn(&Path) -> bool,
 ) -> Result<Vec<(String, PathBuf)>, TraceError> {
-    let read_err = |source| TraceError::Read {
+    let read_err = |error| TraceError::Read {
         path: dir.to_owned(),
-        source,
+        error,
     };
     let mut entries = Vec::new();
     for entry in fs::read_dir(dir).map_err(read_err)? {
@@ -187,9 +187,9 @@ fn sorted_entries(
 
 /// Reads and parses one replica file.
 pub fn load_replica(path: &Path) -> Result<Replica, TraceError> {
-    let bytes = fs::read(path).map_err(|source| TraceError::Read {
+    let bytes = fs::read(path).map_err(|error| TraceError::Read {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     let name = path
         .file_name()
