@@ -36,7 +36,7 @@ const LOWER_CONF_MULTIPLIER: f64 = 0.001;
 const LOWER_CONF_EXPONENT: f64 = -2.0;
 const UPPER_CONF_MULTIPLIER: f64 = 1.0;
 /// Updater (`pkg/updater/config/config.go`, `priority/update_priority_calculator.go`): resize when
-/// >= 10 % off the target once the pod is 12 h old (`--pod-update-threshold`,
+/// at least 10 % off the target once the pod is 12 h old (`--pod-update-threshold`,
 /// `--in-recommendation-bounds-eviction-lifetime-threshold`), or at an OOM kill within 10 minutes
 /// of start (`--evict-after-oom-threshold`).
 const UPDATE_THRESHOLD: f64 = 0.1;
