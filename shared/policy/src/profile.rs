@@ -1,0 +1,445 @@
+//! The usage profile of one workload container: what rightsize remembers between pods.
+//!
+//! It is the state the history store persists and the webhook reads at admission, so it must stay
+//! small whatever the history length, encode with a version tag, and merge: two replicas (or two
+//! controller replicas after a leader change) that each saw part of the usage combine into the
+//! profile one observer of everything would have built.
+//!
+//! Content: the maximum working set of every wall-clock hour of the last [`HISTORY_HOURS`] hours,
+//! in a ring indexed by absolute hour number (so that profiles from different writers line up),
+//! each maximum stored as a 16-bit logarithmic code (0.04 % resolution, always rounded up so a
+//! stored peak is never below the real one). Hourly maxima are what the `rightsize` policy needs:
+//! recent envelope, a high quantile over two weeks, and the same hours one and two weeks ago.
+//! Merging is slot-wise maximum, which is commutative, associative and idempotent: replaying a
+//! merge after a write conflict can never lose or double anything.
+
+use thiserror::Error;
+
+/// Hours of hourly maxima kept: two weeks, enough for weekly seasonality (DESIGN §5 traces hold
+/// weekly batch peaks) and for a quantile with a few hundred points.
+pub const HISTORY_HOURS: usize = 14 * 24;
+
+/// Version tag of the binary encoding; bump on any layout change.
+pub const PROFILE_VERSION: u8 = 1;
+
+/// Seconds in an hour.
+const HOUR: f64 = 3600.0;
+
+/// `ln(2^62)` spread over the non-zero codes: codes cover 0 B up to 4 EiB.
+const CODE_STEP: f64 = 62.0 * std::f64::consts::LN_2 / (u16::MAX as f64 - 1.0);
+
+/// Fixed header: version (1) + newest hour (8) + first seen (8) + last seen (8) + last OOM (8)
+/// + slot count (2).
+const HEADER_LEN: usize = 1 + 8 * 4 + 2;
+
+/// Why a stored profile could not be decoded. The history store skips such an entry (with a
+/// warning and a metric) instead of failing the whole shard.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ProfileDecodeError {
+    #[error("profile is empty")]
+    Empty,
+    #[error("profile has unknown version {0} (this build reads version {PROFILE_VERSION})")]
+    UnknownVersion(u8),
+    #[error("profile is truncated: {len} bytes, at least {needed} needed")]
+    Truncated { len: usize, needed: usize },
+    #[error("profile claims {0} hourly slots, at most {HISTORY_HOURS} are kept")]
+    TooManySlots(usize),
+    #[error("profile has {0} bytes after its last slot")]
+    TrailingBytes(usize),
+}
+
+/// Hourly peak history of one workload container. See the module documentation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsageProfile {
+    /// Absolute hour number (`floor(t / 3600)`) of the newest slot; `None` before any sample.
+    newest_hour: Option<i64>,
+    /// `slots[h mod HISTORY_HOURS]` holds the code of hour `h` for
+    /// `newest_hour - HISTORY_HOURS < h <= newest_hour`; 0 means no sample in that hour.
+    slots: Box<[u16; HISTORY_HOURS]>,
+    /// Seconds of the first and last sample ever recorded (garbage collection, diagnostics).
+    first_seen: i64,
+    last_seen: i64,
+    /// Seconds of the last OOM kill recorded, `i64::MIN` if none.
+    last_oom: i64,
+}
+
+impl Default for UsageProfile {
+    fn default() -> Self {
+        Self {
+            newest_hour: None,
+            slots: Box::new([0; HISTORY_HOURS]),
+            first_seen: i64::MAX,
+            last_seen: i64::MIN,
+            last_oom: i64::MIN,
+        }
+    }
+}
+
+/// Hour number of time `t` (seconds).
+pub fn hour_of(t: f64) -> i64 {
+    (t / HOUR).floor() as i64
+}
+
+/// Smallest code whose decoded value is at least `bytes` (never under-reports a peak).
+fn encode(bytes: f64) -> u16 {
+    if bytes.is_nan() || bytes <= 0.0 {
+        return 1;
+    }
+    let mut code = ((bytes + 1.0).ln() / CODE_STEP).ceil() + 1.0;
+    if code > f64::from(u16::MAX) {
+        code = f64::from(u16::MAX);
+    }
+    let mut c = code as u16;
+    // Guard against the last ulp of ln/exp rounding the wrong way.
+    while c < u16::MAX && decode(c) < bytes {
+        c += 1;
+    }
+    c
+}
+
+/// Bytes represented by a non-zero code.
+fn decode(code: u16) -> f64 {
+    debug_assert!(code > 0);
+    (f64::from(code - 1) * CODE_STEP).exp() - 1.0
+}
+
+fn slot_index(hour: i64) -> usize {
+    hour.rem_euclid(HISTORY_HOURS as i64) as usize
+}
+
+impl UsageProfile {
+    /// An empty profile.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// True until the first sample is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.newest_hour.is_none()
+    }
+
+    /// Records one sample: `peak` bytes (maximum working set of the sample window) at `t`.
+    /// Samples older than the kept window are ignored; samples may arrive out of order.
+    pub fn record(&mut self, t: f64, peak: f64) {
+        let hour = hour_of(t);
+        self.advance_to(hour);
+        let Some(newest) = self.newest_hour else {
+            return;
+        };
+        if hour <= newest - HISTORY_HOURS as i64 {
+            return;
+        }
+        let i = slot_index(hour);
+        self.slots[i] = self.slots[i].max(encode(peak));
+        let secs = t.floor() as i64;
+        self.first_seen = self.first_seen.min(secs);
+        self.last_seen = self.last_seen.max(secs);
+    }
+
+    /// Records an OOM kill at `t`.
+    pub fn record_oom(&mut self, t: f64) {
+        self.last_oom = self.last_oom.max(t.floor() as i64);
+    }
+
+    /// Moves the ring forward so that `hour` is inside it, clearing the hours that fall out.
+    fn advance_to(&mut self, hour: i64) {
+        match self.newest_hour {
+            None => self.newest_hour = Some(hour),
+            Some(newest) if hour > newest => {
+                let gap = (hour - newest).min(HISTORY_HOURS as i64);
+                for h in (hour - gap + 1)..=hour {
+                    self.slots[slot_index(h)] = 0;
+                }
+                self.newest_hour = Some(hour);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Maximum working set recorded in `hour`, if any sample fell in it.
+    pub fn hour_peak(&self, hour: i64) -> Option<f64> {
+        let newest = self.newest_hour?;
+        if hour > newest || hour <= newest - HISTORY_HOURS as i64 {
+            return None;
+        }
+        match self.slots[slot_index(hour)] {
+            0 => None,
+            c => Some(decode(c)),
+        }
+    }
+
+    /// Largest hourly peak over `hours` hours ending at `hour` (inclusive).
+    pub fn max_over(&self, hour: i64, hours: i64) -> Option<f64> {
+        ((hour - hours + 1)..=hour)
+            .filter_map(|h| self.hour_peak(h))
+            .reduce(f64::max)
+    }
+
+    /// Hourly peaks currently held, oldest first.
+    pub fn hourly_peaks(&self) -> impl Iterator<Item = f64> + '_ {
+        let newest = self.newest_hour.unwrap_or(0);
+        let span = if self.newest_hour.is_some() {
+            HISTORY_HOURS as i64
+        } else {
+            0
+        };
+        ((newest - span + 1)..=newest).filter_map(move |h| self.hour_peak(h))
+    }
+
+    /// Number of hours with at least one sample: how much evidence the profile holds.
+    pub fn hours_observed(&self) -> usize {
+        if self.newest_hour.is_none() {
+            return 0;
+        }
+        self.slots.iter().filter(|&&c| c != 0).count()
+    }
+
+    /// Seconds of the last sample recorded (for garbage collection of gone workloads).
+    pub fn last_seen(&self) -> Option<i64> {
+        (self.last_seen != i64::MIN).then_some(self.last_seen)
+    }
+
+    /// Seconds of the first sample recorded.
+    pub fn first_seen(&self) -> Option<i64> {
+        (self.first_seen != i64::MAX).then_some(self.first_seen)
+    }
+
+    /// Seconds of the last OOM kill recorded.
+    pub fn last_oom(&self) -> Option<i64> {
+        (self.last_oom != i64::MIN).then_some(self.last_oom)
+    }
+
+    /// Combines `other` into `self`: the result is what one observer of both would have
+    /// recorded (hour by hour maximum inside the newer window). Commutative and idempotent.
+    pub fn merge(&mut self, other: &UsageProfile) {
+        let Some(other_newest) = other.newest_hour else {
+            return;
+        };
+        self.advance_to(other_newest);
+        let newest = self.newest_hour.unwrap_or(other_newest);
+        for h in (newest - HISTORY_HOURS as i64 + 1)..=newest {
+            if h <= other_newest - HISTORY_HOURS as i64 || h > other_newest {
+                continue;
+            }
+            let i = slot_index(h);
+            self.slots[i] = self.slots[i].max(other.slots[i]);
+        }
+        self.first_seen = self.first_seen.min(other.first_seen);
+        self.last_seen = self.last_seen.max(other.last_seen);
+        self.last_oom = self.last_oom.max(other.last_oom);
+    }
+
+    /// Versioned binary encoding: header, then the slots newest first with trailing empty
+    /// slots dropped (a young workload costs a few bytes). At most `HEADER_LEN + 2 * 336` bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let newest = self.newest_hour.unwrap_or(i64::MIN);
+        let codes: Vec<u16> = match self.newest_hour {
+            None => Vec::new(),
+            Some(n) => {
+                let mut v: Vec<u16> = (0..HISTORY_HOURS as i64)
+                    .map(|back| self.slots[slot_index(n - back)])
+                    .collect();
+                while v.last() == Some(&0) {
+                    v.pop();
+                }
+                v
+            }
+        };
+        let mut out = Vec::with_capacity(HEADER_LEN + 2 * codes.len());
+        out.push(PROFILE_VERSION);
+        for field in [newest, self.first_seen, self.last_seen, self.last_oom] {
+            out.extend_from_slice(&field.to_le_bytes());
+        }
+        out.extend_from_slice(&(codes.len() as u16).to_le_bytes());
+        for c in codes {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        out
+    }
+
+    /// Decodes [`UsageProfile::to_bytes`] output; anything else is a typed error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProfileDecodeError> {
+        let (&version, rest) = bytes.split_first().ok_or(ProfileDecodeError::Empty)?;
+        if version != PROFILE_VERSION {
+            return Err(ProfileDecodeError::UnknownVersion(version));
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(ProfileDecodeError::Truncated {
+                len: bytes.len(),
+                needed: HEADER_LEN,
+            });
+        }
+        let word = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&rest[8 * i..8 * i + 8]);
+            i64::from_le_bytes(b)
+        };
+        let (newest, first_seen, last_seen, last_oom) = (word(0), word(1), word(2), word(3));
+        let count = usize::from(u16::from_le_bytes([rest[32], rest[33]]));
+        if count > HISTORY_HOURS {
+            return Err(ProfileDecodeError::TooManySlots(count));
+        }
+        let needed = HEADER_LEN + 2 * count;
+        if bytes.len() < needed {
+            return Err(ProfileDecodeError::Truncated {
+                len: bytes.len(),
+                needed,
+            });
+        }
+        if bytes.len() > needed {
+            return Err(ProfileDecodeError::TrailingBytes(bytes.len() - needed));
+        }
+        let mut profile = UsageProfile {
+            newest_hour: (newest != i64::MIN).then_some(newest),
+            first_seen,
+            last_seen,
+            last_oom,
+            ..UsageProfile::default()
+        };
+        for (back, chunk) in bytes[HEADER_LEN..].chunks_exact(2).enumerate() {
+            let code = u16::from_le_bytes([chunk[0], chunk[1]]);
+            profile.slots[slot_index(newest - back as i64)] = code;
+        }
+        Ok(profile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: f64 = 1_048_576.0;
+
+    #[test]
+    fn codes_never_under_report_and_stay_within_a_tenth_of_a_percent() {
+        for bytes in [0.0, 1.0, 1000.0, 100.0 * MIB, 3.3e9, 5.5e11, 2.0e15] {
+            let back = decode(encode(bytes));
+            assert!(back >= bytes, "{bytes} decoded as {back}");
+            assert!(back <= bytes * 1.001 + 1.0, "{bytes} decoded as {back}");
+        }
+    }
+
+    #[test]
+    fn hourly_maximum_is_kept_per_wall_clock_hour() {
+        let mut p = UsageProfile::new();
+        p.record(7200.0, 10.0 * MIB);
+        p.record(7300.0, 30.0 * MIB);
+        p.record(10_800.0, 5.0 * MIB);
+        assert!((p.hour_peak(2).unwrap() / (30.0 * MIB) - 1.0).abs() < 1e-3);
+        assert!((p.hour_peak(3).unwrap() / (5.0 * MIB) - 1.0).abs() < 1e-3);
+        assert_eq!(p.hour_peak(4), None);
+        assert_eq!(p.hours_observed(), 2);
+    }
+
+    #[test]
+    fn size_is_bounded_whatever_the_history_length() {
+        let mut p = UsageProfile::new();
+        for i in 0..(60 * 24 * 12) {
+            p.record(f64::from(i) * 300.0, f64::from(i % 977) * MIB);
+        }
+        let bytes = p.to_bytes();
+        assert_eq!(bytes.len(), HEADER_LEN + 2 * HISTORY_HOURS);
+        assert!(bytes.len() < 1024, "{} bytes", bytes.len());
+        assert_eq!(p.hours_observed(), HISTORY_HOURS);
+    }
+
+    #[test]
+    fn old_hours_fall_out_of_the_window() {
+        let mut p = UsageProfile::new();
+        p.record(0.0, 50.0 * MIB);
+        p.record(HOUR * HISTORY_HOURS as f64, 1.0 * MIB);
+        assert_eq!(p.hour_peak(0), None);
+        assert_eq!(p.hours_observed(), 1);
+        // A sample older than the window is ignored rather than resurrecting it.
+        p.record(0.0, 50.0 * MIB);
+        assert_eq!(p.hours_observed(), 1);
+    }
+
+    #[test]
+    fn merge_of_two_replicas_equals_one_observer_of_both() {
+        let (mut a, mut b, mut both) = (
+            UsageProfile::new(),
+            UsageProfile::new(),
+            UsageProfile::new(),
+        );
+        for i in 0..500 {
+            let t = f64::from(i) * 1800.0;
+            let (pa, pb) = (f64::from(i % 13) * MIB, f64::from(i % 7) * 2.0 * MIB);
+            a.record(t, pa);
+            b.record(t + 60.0, pb);
+            both.record(t, pa);
+            both.record(t + 60.0, pb);
+        }
+        a.record_oom(1000.0);
+        both.record_oom(1000.0);
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab, both);
+        assert_eq!(ba, both);
+        let mut again = ab.clone();
+        again.merge(&b);
+        assert_eq!(again, ab, "merge is idempotent");
+    }
+
+    #[test]
+    fn merge_with_a_stale_writer_keeps_the_newer_window() {
+        let mut new = UsageProfile::new();
+        new.record(HOUR * 1000.0, 8.0 * MIB);
+        let mut stale = UsageProfile::new();
+        stale.record(HOUR * 10.0, 99.0 * MIB);
+        stale.record(HOUR * 900.0, 4.0 * MIB);
+        new.merge(&stale);
+        assert_eq!(new.hour_peak(10), None, "outside the window");
+        assert!(new.hour_peak(900).is_some());
+        assert!(new.hour_peak(1000).is_some());
+    }
+
+    #[test]
+    fn encoding_round_trips_and_is_versioned() {
+        let mut p = UsageProfile::new();
+        for i in 0..40 {
+            p.record(1.7e9 + f64::from(i) * 3600.0, f64::from(i + 1) * 3.0 * MIB);
+        }
+        p.record_oom(1.7e9 + 500.0);
+        let bytes = p.to_bytes();
+        assert_eq!(UsageProfile::from_bytes(&bytes).unwrap(), p);
+        assert_eq!(
+            UsageProfile::from_bytes(&UsageProfile::new().to_bytes()).unwrap(),
+            UsageProfile::new()
+        );
+
+        let mut future = bytes.clone();
+        future[0] = 9;
+        assert_eq!(
+            UsageProfile::from_bytes(&future),
+            Err(ProfileDecodeError::UnknownVersion(9))
+        );
+        assert!(matches!(
+            UsageProfile::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(ProfileDecodeError::Truncated { .. })
+        ));
+        assert!(matches!(
+            UsageProfile::from_bytes(&bytes[..5]),
+            Err(ProfileDecodeError::Truncated { .. })
+        ));
+        assert_eq!(
+            UsageProfile::from_bytes(&[]),
+            Err(ProfileDecodeError::Empty)
+        );
+        let mut long = bytes.clone();
+        long.push(0);
+        assert_eq!(
+            UsageProfile::from_bytes(&long),
+            Err(ProfileDecodeError::TrailingBytes(1))
+        );
+        let mut huge = bytes;
+        huge[33] = 0xff;
+        huge[34] = 0xff;
+        assert_eq!(
+            UsageProfile::from_bytes(&huge),
+            Err(ProfileDecodeError::TooManySlots(65535))
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! Scenarios of the `rightsize` policy, driven through the same `SizingPolicy` calls the evaluator
+//! and the controller make.
+use rightsize_policy::profile::UsageProfile;
+use rightsize_policy::rightsize::{Driver, RightsizeParams, RightsizePolicy, recommend};
+use rightsize_policy::{Admission, Allocation, Observation, SizingPolicy};
+
+const MIB: f64 = 1_048_576.0;
+const GIB: f64 = 1024.0 * MIB;
+const HOUR: f64 = 3600.0;
+const WEEK: f64 = 168.0 * HOUR;
+
+fn obs(pod: u64, t: f64, peak: f64, current: Allocation) -> Observation {
+    Observation {
+        pod,
+        t,
+        usage: peak,
+        peak,
+        duration: 300.0,
+        oom: peak > current.limit,
+        current,
+        pod_start: 0.0,
+    }
+}
+
+/// Feeds `hours` of constant usage every 5 minutes starting at `start`, without resizing.
+fn feed(policy: &mut RightsizePolicy, start: f64, hours: usize, bytes: f64) {
+    let big = Allocation::equal(1000.0 * GIB);
+    for i in 0..hours * 12 {
+        policy.observe(&obs(1, start + i as f64 * 300.0, bytes, big));
+    }
+}
+
+fn sized(admission: Admission) -> Allocation {
+    match admission {
+        Admission::Sized(d) => d.allocation,
+        Admission::Declared => panic!("expected a sized admission"),
+    }
+}
+
+#[test]
+fn a_workload_without_history_keeps_its_declared_size() {
+    let mut p = RightsizePolicy::new(RightsizeParams::default());
+    assert_eq!(p.admit(7, Allocation::equal(GIB), 0.0), Admission::Declared);
+    assert_eq!(
+        recommend(&UsageProfile::new(), &RightsizeParams::default(), 0.0),
+        None
+    );
+}
+
+#[test]
+fn steady_usage_is_sized_to_its_peak_plus_square_root_headroom() {
+    let params = RightsizeParams::default();
+    let mut p = RightsizePolicy::new(params);
+    feed(&mut p, 0.0, 14 * 24, GIB);
+    let a = sized(p.admit(2, Allocation::equal(8.0 * GIB), 14.0 * 24.0 * HOUR));
+    // 336 observed hours: confidence 1 + 0.5 * 24 / 336; headroom 344 MiB at 1 GiB.
+    let level = GIB * 1.000_5; // the stored code rounds up by < 0.05 %
+    let expected = GIB * (1.0 + 0.5 * 24.0 / 336.0) + params.burst_headroom_at_1gib;
+    assert!(
+        (a.limit / expected - 1.0).abs() < 1e-3,
+        "{} vs {expected}",
+        a.limit
+    );
+    assert!(a.limit > level);
+    assert_eq!(a.request, a.limit);
+}
+
+#[test]
+fn little_history_is_not_trusted() {
+    let mut young = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut young, 0.0, 2, GIB);
+    let mut old = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut old, 0.0, 14 * 24, GIB);
+    let t = 14.0 * 24.0 * HOUR;
+    let y = sized(young.admit(1, Allocation::equal(GIB), 2.0 * HOUR)).limit;
+    let o = sized(old.admit(1, Allocation::equal(GIB), t)).limit;
+    assert!(
+        y > 4.0 * GIB,
+        "2 h of history: confidence factor 7, got {y}"
+    );
+    assert!(
+        o < 1.5 * GIB,
+        "two weeks of history: close to the peak, got {o}"
+    );
+}
+
+#[test]
+fn oom_kill_bumps_limit_before_next_sample() {
+    let mut p = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut p, 0.0, 48, 500.0 * MIB);
+    let current = Allocation::equal(700.0 * MIB);
+    let d = p
+        .observe(&obs(1, 48.0 * HOUR, 900.0 * MIB, current))
+        .expect("an OOM kill resizes at once");
+    assert!(
+        d.allocation.limit >= 1.5 * 900.0 * MIB,
+        "{}",
+        d.allocation.limit
+    );
+    assert!(d.reason.contains("OOM"));
+    assert_eq!(p.profile().last_oom(), Some((48.0 * HOUR) as i64));
+}
+
+#[test]
+fn usage_near_the_limit_grows_it_at_once() {
+    let mut p = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut p, 0.0, 48, GIB);
+    let current = sized(p.admit(2, Allocation::equal(GIB), 48.0 * HOUR));
+    let near = current.limit * 0.95;
+    let d = p
+        .observe(&obs(2, 48.0 * HOUR + 300.0, near, current))
+        .expect("a peak at 95 % of the limit grows it");
+    assert!(d.allocation.limit > current.limit);
+}
+
+#[test]
+fn decrease_waits_for_hysteresis_and_the_interval() {
+    let params = RightsizeParams::default();
+    let mut p = RightsizePolicy::new(params);
+    feed(&mut p, 0.0, 14 * 24, 200.0 * MIB);
+    let t = 14.0 * 24.0 * HOUR;
+    let start = t;
+    let current = Allocation::equal(4.0 * GIB);
+    let mut o = obs(3, t, 200.0 * MIB, current);
+    o.pod_start = start;
+    // The pod starts (admission records when its allocation last changed).
+    let _ = p.admit(3, current, start);
+    // Within the interval since the pod started: no decrease yet.
+    assert_eq!(p.observe(&o), None);
+    o.t = start + params.down_interval_s;
+    let d = p
+        .observe(&o)
+        .expect("well below the limit after the interval");
+    assert!(d.allocation.limit < GIB);
+    // Already close to the target: hysteresis keeps it.
+    let mut again = o;
+    again.t += 2.0 * params.down_interval_s;
+    again.current = Allocation::equal(d.allocation.limit * 1.1);
+    assert_eq!(p.observe(&again), None);
+}
+
+#[test]
+fn weekly_burst_raises_the_limit_an_hour_ahead() {
+    let params = RightsizeParams::default();
+    let mut profile = UsageProfile::new();
+    let start = 1000.0 * WEEK; // aligned on an hour
+    for i in 0..(14 * 24 * 12) {
+        let t = start + f64::from(i) * 300.0;
+        let hour_of_week = ((t - start) / HOUR) as i64 % 168;
+        let bytes = if hour_of_week == 100 { 20.0 * GIB } else { GIB };
+        profile.record(t, bytes);
+    }
+    let now = start + 2.0 * WEEK;
+    let quiet = recommend(&profile, &params, now + 50.0 * HOUR).unwrap();
+    let before = recommend(&profile, &params, now + 99.0 * HOUR).unwrap();
+    assert!(quiet.bytes < 2.0 * GIB, "{quiet:?}");
+    assert_eq!(before.driver, Driver::Weekly);
+    assert!(before.bytes > 20.0 * GIB, "{before:?}");
+}
+
+#[test]
+fn one_replicas_burst_raises_the_others() {
+    let mut p = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut p, 0.0, 48, GIB);
+    let t = 48.0 * HOUR;
+    let a = sized(p.admit(10, Allocation::equal(GIB), t));
+    let b = sized(p.admit(11, Allocation::equal(GIB), t));
+    // Replica 10 bursts to 3 GiB (and is OOM-killed); replica 11 is still quiet.
+    p.observe(&obs(10, t + 300.0, 3.0 * GIB, a));
+    let d = p
+        .observe(&obs(11, t + 310.0, GIB, b))
+        .expect("the shared profile raises the quiet replica too");
+    assert!(d.allocation.limit > 3.0 * GIB);
+}
+
+#[test]
+fn burstable_pods_keep_their_request_to_limit_ratio() {
+    let mut p = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut p, 0.0, 48, GIB);
+    let current = Allocation {
+        request: 512.0 * MIB,
+        limit: GIB,
+    };
+    let d = p
+        .observe(&obs(4, 48.0 * HOUR, 2.0 * GIB, current))
+        .expect("OOM");
+    let ratio = d.allocation.limit / d.allocation.request;
+    assert!((ratio - 2.0).abs() < 1e-12, "{ratio}");
+}
