@@ -8,7 +8,8 @@
 //! names the flag and its placeholder (`invalid value 'abc' for '--scale-up-threshold
 //! <SCALE_UP_THRESHOLD>': invalid float literal`), never says the value came from the
 //! environment, and knows no ranges. Every error here starts with `VARIABLE=value:`, so a bad
-//! ConfigMap entry is found at once.
+//! ConfigMap entry is found at once. Numeric flags accept a leading `-` (`--cooldown-period-seconds
+//! -5`) so that a negative value gets this message rather than clap's "unexpected argument".
 
 use std::fmt;
 use std::str::FromStr;
@@ -33,7 +34,8 @@ pub const DEFAULT_SCALE_UP_MIN_GROWTH: f64 = 1.2;
 /// `SCALE_DOWN_THRESHOLD`: usage/request ratio at or below which (consistently) memory shrinks
 /// (ORIGINAL.md text: 0.3).
 pub const DEFAULT_SCALE_DOWN_THRESHOLD: f64 = 0.3;
-/// `SCALE_DOWN_USAGE_MULTIPLIER`: new size as a multiple of usage when shrinking (ORIGINAL.md: 2.5).
+/// `SCALE_DOWN_USAGE_MULTIPLIER`: new size as a multiple of usage when shrinking
+/// (ORIGINAL.md: 2.5).
 pub const DEFAULT_SCALE_DOWN_USAGE_MULTIPLIER: f64 = 2.5;
 /// `SCALE_DOWN_MIN_DIFF`: a shrink must cut at least this fraction (ORIGINAL.md text: 0.2).
 pub const DEFAULT_SCALE_DOWN_MIN_DIFF: f64 = 0.2;
@@ -83,36 +85,76 @@ impl ConfigError {
 #[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
 pub struct SeedArgs {
     /// Usage/request ratio at or above which memory grows at once, in (0, 1].
-    #[arg(long, env = "SCALE_UP_THRESHOLD", value_name = "RATIO",
-          default_value_t = DEFAULT_SCALE_UP_THRESHOLD.to_string())]
+    #[arg(
+        long,
+        env = "SCALE_UP_THRESHOLD",
+        allow_negative_numbers = true,
+        value_name = "RATIO",
+        default_value_t = DEFAULT_SCALE_UP_THRESHOLD.to_string()
+    )]
     pub scale_up_threshold: String,
     /// New size as a multiple of usage when growing (> 0).
-    #[arg(long, env = "SCALE_UP_USAGE_MULTIPLIER", value_name = "FACTOR",
-          default_value_t = DEFAULT_SCALE_UP_USAGE_MULTIPLIER.to_string())]
+    #[arg(
+        long,
+        env = "SCALE_UP_USAGE_MULTIPLIER",
+        allow_negative_numbers = true,
+        value_name = "FACTOR",
+        default_value_t = DEFAULT_SCALE_UP_USAGE_MULTIPLIER.to_string()
+    )]
     pub scale_up_usage_multiplier: String,
     /// Growth is at least this multiple of the current request (> 0).
-    #[arg(long, env = "SCALE_UP_MIN_GROWTH", value_name = "FACTOR",
-          default_value_t = DEFAULT_SCALE_UP_MIN_GROWTH.to_string())]
+    #[arg(
+        long,
+        env = "SCALE_UP_MIN_GROWTH",
+        allow_negative_numbers = true,
+        value_name = "FACTOR",
+        default_value_t = DEFAULT_SCALE_UP_MIN_GROWTH.to_string()
+    )]
     pub scale_up_min_growth: String,
     /// Usage/request ratio at or below which, consistently, memory shrinks, in (0, 1].
-    #[arg(long, env = "SCALE_DOWN_THRESHOLD", value_name = "RATIO",
-          default_value_t = DEFAULT_SCALE_DOWN_THRESHOLD.to_string())]
+    #[arg(
+        long,
+        env = "SCALE_DOWN_THRESHOLD",
+        allow_negative_numbers = true,
+        value_name = "RATIO",
+        default_value_t = DEFAULT_SCALE_DOWN_THRESHOLD.to_string()
+    )]
     pub scale_down_threshold: String,
     /// New size as a multiple of usage when shrinking (> 0).
-    #[arg(long, env = "SCALE_DOWN_USAGE_MULTIPLIER", value_name = "FACTOR",
-          default_value_t = DEFAULT_SCALE_DOWN_USAGE_MULTIPLIER.to_string())]
+    #[arg(
+        long,
+        env = "SCALE_DOWN_USAGE_MULTIPLIER",
+        allow_negative_numbers = true,
+        value_name = "FACTOR",
+        default_value_t = DEFAULT_SCALE_DOWN_USAGE_MULTIPLIER.to_string()
+    )]
     pub scale_down_usage_multiplier: String,
     /// A shrink must cut at least this fraction of the request, in [0, 1).
-    #[arg(long, env = "SCALE_DOWN_MIN_DIFF", value_name = "FRACTION",
-          default_value_t = DEFAULT_SCALE_DOWN_MIN_DIFF.to_string())]
+    #[arg(
+        long,
+        env = "SCALE_DOWN_MIN_DIFF",
+        allow_negative_numbers = true,
+        value_name = "FRACTION",
+        default_value_t = DEFAULT_SCALE_DOWN_MIN_DIFF.to_string()
+    )]
     pub scale_down_min_diff: String,
     /// Seconds after a resize (or pod start) before a shrink (>= 0).
-    #[arg(long, env = "COOLDOWN_PERIOD_SECONDS", value_name = "SECONDS",
-          default_value_t = DEFAULT_COOLDOWN_PERIOD_SECONDS.to_string())]
+    #[arg(
+        long,
+        env = "COOLDOWN_PERIOD_SECONDS",
+        allow_negative_numbers = true,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_COOLDOWN_PERIOD_SECONDS.to_string()
+    )]
     pub cooldown_period_seconds: String,
     /// Smallest memory request, in MiB (>= 0).
-    #[arg(long, env = "MIN_REQUEST_MEMORY", value_name = "MIB",
-          default_value_t = DEFAULT_MIN_REQUEST_MEMORY_MIB.to_string())]
+    #[arg(
+        long,
+        env = "MIN_REQUEST_MEMORY",
+        allow_negative_numbers = true,
+        value_name = "MIB",
+        default_value_t = DEFAULT_MIN_REQUEST_MEMORY_MIB.to_string()
+    )]
     pub min_request_memory: String,
 }
 
@@ -202,8 +244,7 @@ impl FromStr for PolicyName {
 #[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
 pub struct PolicyArgs {
     /// Sizing policy: `seed` (the original controller's rules) or `rightsize`.
-    #[arg(long, env = "POLICY", value_name = "NAME",
-          default_value_t = DEFAULT_POLICY.to_string())]
+    #[arg(long, env = "POLICY", value_name = "NAME", default_value_t = DEFAULT_POLICY.to_string())]
     pub policy: String,
     #[command(flatten)]
     pub seed: SeedArgs,
@@ -219,16 +260,29 @@ impl PolicyArgs {
 #[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
 pub struct MetricsArgs {
     /// URL of metrics-server.
-    #[arg(long, env = "METRICS_SERVER_URL", value_name = "URL",
-          default_value = DEFAULT_METRICS_SERVER_URL)]
+    #[arg(
+        long,
+        env = "METRICS_SERVER_URL",
+        value_name = "URL",
+        default_value = DEFAULT_METRICS_SERVER_URL
+    )]
     pub metrics_server_url: String,
     /// Verify TLS certificates of the metrics endpoints (true/false).
-    #[arg(long, env = "VERIFY_CERT", value_name = "BOOL",
-          default_value_t = DEFAULT_VERIFY_CERT.to_string())]
+    #[arg(
+        long,
+        env = "VERIFY_CERT",
+        value_name = "BOOL",
+        default_value_t = DEFAULT_VERIFY_CERT.to_string()
+    )]
     pub verify_cert: String,
     /// Seconds between metrics reads (> 0).
-    #[arg(long, env = "METRICS_FETCH_INTERVAL", value_name = "SECONDS",
-          default_value_t = DEFAULT_METRICS_FETCH_INTERVAL_SECONDS.to_string())]
+    #[arg(
+        long,
+        env = "METRICS_FETCH_INTERVAL",
+        allow_negative_numbers = true,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_METRICS_FETCH_INTERVAL_SECONDS.to_string()
+    )]
     pub metrics_fetch_interval: String,
     /// URL of kube-state-metrics (not set: not used).
     #[arg(long, env = "KUBE_STATE_METRICS_URL", value_name = "URL")]
@@ -339,8 +393,12 @@ impl fmt::Display for LogLevel {
 #[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
 pub struct LoggingArgs {
     /// Log level: DEBUG, INFO, WARNING or ERROR.
-    #[arg(long, env = "LOG_LEVEL", value_name = "LEVEL",
-          default_value_t = DEFAULT_LOG_LEVEL.to_string())]
+    #[arg(
+        long,
+        env = "LOG_LEVEL",
+        value_name = "LEVEL",
+        default_value_t = DEFAULT_LOG_LEVEL.to_string()
+    )]
     pub log_level: String,
 }
 

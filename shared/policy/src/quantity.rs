@@ -9,7 +9,8 @@
 //! Why our own code: the maintained crates were checked against the Kubernetes doc examples and
 //! fail them. `kube_quantity` 0.9 parses the number through an `f64` (precision loss), accepts
 //! `"Mi"` and `"+"` as valid, and formats `1.5Gi` as `1.5Gi` instead of `1536Mi`;
-//! `k8s_quantity_parser` 0.1 parses integers only (`0.5Gi`, `1e3` and `1.5` fail) and cannot format.
+//! `k8s_quantity_parser` 0.1 parses integers only (`0.5Gi`, `1e3` and `1.5` fail) and cannot
+//! format.
 //!
 //! Representation: a signed count of nano-units (10^-9) in an `i128`. apimachinery rounds every
 //! parsed value up (away from zero) to a whole nano-unit, so this holds every parsed quantity

@@ -191,9 +191,10 @@ impl WorkloadRef {
     ///
     /// Hashed form, when the plain form would be longer than 253 chars or contain a character a
     /// key may not (or `..`, or an empty part): the plain form with bad characters replaced by
-    /// `-`, cut to leave room, then `..` and 16 hex digits of FNV-1a 64 over kind token, namespace
-    /// and name (NUL-separated). `..` never occurs in a plain key, which is how [`from_key`](Self::from_key)
-    /// tells them apart. FNV-1a is implemented here so the key never depends on a crate version.
+    /// `-`, cut to leave room, then `..` and 16 hex digits of FNV-1a 64 over kind token,
+    /// namespace and name (NUL-separated). `..` never occurs in a plain key, which is how
+    /// [`from_key`](Self::from_key) tells them apart. FNV-1a is implemented here so the key never
+    /// depends on a crate version.
     pub fn key(&self) -> String {
         let token = self.kind.token();
         let plain = format!("{token}.{}.{}", self.namespace, self.name);

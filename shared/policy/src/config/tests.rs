@@ -210,7 +210,7 @@ fn invalid_values_are_reported_with_the_variable_name() {
             "SCALE_DOWN_MIN_DIFF=1: expected a fraction in [0, 1)",
         ),
         (
-            &["--cooldown-period-seconds=-5"],
+            &["--cooldown-period-seconds", "-5"],
             "COOLDOWN_PERIOD_SECONDS=-5: must not be negative",
         ),
         (
