@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod policy;
+pub mod profile;
 pub mod quantity;
 pub mod resources;
 pub mod rightsize;
