@@ -26,7 +26,6 @@ pub struct Cluster {
     pub(crate) store: Store,
     pub(crate) config: SimConfig,
     pub(crate) faults: Faults,
-    #[allow(dead_code)] // filled by the kubelet layer
     pub(crate) kubelet: KubeletState,
     addr: OnceLock<SocketAddr>,
 }

@@ -26,6 +26,7 @@ pub mod faults;
 mod kubelet;
 mod patch;
 pub mod quantity;
+mod recorder;
 mod registry;
 mod resources;
 mod selector;

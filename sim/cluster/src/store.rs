@@ -215,6 +215,35 @@ impl Store {
     where
         F: FnOnce(&Value) -> ApiResult<Value>,
     {
+        self.write(def, ns, name, true, f)
+    }
+
+    /// As [`Self::update`], for system components: spec changes they make (a pod binding)
+    /// do not count as a new generation, as the binding subresource does not.
+    pub fn update_system<F>(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        f: F,
+    ) -> ApiResult<Arc<Value>>
+    where
+        F: FnOnce(&Value) -> ApiResult<Value>,
+    {
+        self.write(def, ns, name, false, f)
+    }
+
+    fn write<F>(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        bump_generation: bool,
+        f: F,
+    ) -> ApiResult<Arc<Value>>
+    where
+        F: FnOnce(&Value) -> ApiResult<Value>,
+    {
         let key = (ns.to_string(), name.to_string());
         let result = {
             let mut inner = self.lock();
@@ -252,7 +281,10 @@ impl Store {
             if new == *old {
                 return Ok(old);
             }
-            if new.get("spec") != old.get("spec") && old["metadata"].get("generation").is_some() {
+            if bump_generation
+                && new.get("spec") != old.get("spec")
+                && old["metadata"].get("generation").is_some()
+            {
                 let g = old["metadata"]["generation"].as_i64().unwrap_or(1);
                 new["metadata"]["generation"] = Value::from(g + 1);
             }

@@ -103,7 +103,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// `metav1.MicroTime`: RFC 3339 with microseconds (events.k8s.io `eventTime`).
-#[allow(dead_code)] // used by the kubelet layer
+#[allow(dead_code)] // for events.k8s.io writers
 pub fn now_micro() -> String {
     let (s, n) = now_parts();
     format!("{}.{:06}Z", format_secs(s), n / 1000)

@@ -1,11 +1,50 @@
-//! Simulated controllers (filled in by the controllers layer).
+//! The simulated controller manager: the Deployment and ReplicaSet controllers, run as one loop
+//! that wakes on any store change (debounced to the configured tick) or at least once a second.
+
+mod deployment;
+mod replicaset;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use crate::cluster::Cluster;
+use crate::util;
 
-pub fn spawn(_c: Arc<Cluster>) -> Vec<JoinHandle<()>> {
-    Vec::new()
+/// Upper bound between two passes when nothing changes (resyncs like the real controllers').
+const RESYNC: Duration = Duration::from_secs(1);
+
+/// Start the controller loop.
+pub fn spawn(cluster: Arc<Cluster>) -> Vec<JoinHandle<()>> {
+    vec![tokio::spawn(async move {
+        let mut changes = cluster.store.subscribe();
+        let mut rs = replicaset::ReplicaSetController::default();
+        loop {
+            deployment::reconcile_all(&cluster).await;
+            rs.reconcile_all(&cluster).await;
+            tokio::time::sleep(cluster.config.tick).await;
+            let _ = tokio::time::timeout(RESYNC, changes.changed()).await;
+        }
+    })]
+}
+
+/// An ownerReference marking `owner` as the controller.
+pub(crate) fn controller_ref(owner: &Value) -> Value {
+    json!({
+        "apiVersion": owner["apiVersion"], "kind": owner["kind"],
+        "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
+        "controller": true, "blockOwnerDeletion": true,
+    })
+}
+
+/// Whether `obj` is controlled by the object with uid `owner_uid`.
+pub(crate) fn controlled_by(obj: &Value, owner_uid: &str) -> bool {
+    obj.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|r| r["controller"] == true && util::str_at(r, "uid") == owner_uid)
+        })
 }

@@ -1,42 +1,241 @@
-//! Simulated kubelet (filled in by the kubelet layer).
+//! The simulated node agents: a scheduler that binds pods to nodes by requests, and a kubelet that
+//! starts pods, applies or defers in-place resizes, runs each container's memory usage generator,
+//! OOM-kills containers above their limit, and serves the usage as `metrics.k8s.io` PodMetrics.
+//! One loop per cluster ticks every `SimConfig::tick`; every write is a status update through
+//! the store, so watchers see the same stream of changes a real cluster produces.
 
+mod lifecycle;
+mod metrics;
+mod oom;
+mod scheduler;
 pub mod usage;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use crate::cluster::Cluster;
 use crate::config::NodeConfig;
-use crate::error::ApiResult;
-use crate::registry::ListOptions;
-use crate::resources::ResourceDef;
+use crate::quantity;
+use crate::resources;
+use crate::util;
 
+/// Runtime state of one container (what a real kubelet gets from the container runtime).
+pub(crate) struct ContainerRt {
+    /// When the current instance started (usage generators count from here).
+    started: Instant,
+    profile: usage::Profile,
+    /// Memory working set at the last tick, bytes.
+    usage: f64,
+    /// Cpu usage, millicores.
+    cpu_milli: f64,
+    /// Restart back-off after an OOM kill: the container is waiting until then.
+    waiting_until: Option<Instant>,
+}
+
+/// Runtime state of all pods, by pod uid.
 #[derive(Default)]
-pub struct KubeletState {}
+pub struct KubeletState {
+    pods: Mutex<HashMap<String, HashMap<String, ContainerRt>>>,
+    traces: usage::TraceCache,
+    next_ip: std::sync::atomic::AtomicU32,
+}
 
+impl KubeletState {
+    fn pods(&self) -> MutexGuard<'_, HashMap<String, HashMap<String, ContainerRt>>> {
+        self.pods.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Node object for a configured node: allocatable = capacity, Ready.
 pub fn node_object(n: &NodeConfig) -> Value {
     let res = json!({"cpu": n.cpu, "memory": n.memory, "pods": n.pods.to_string()});
-    json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": n.name, "labels": {"kubernetes.io/hostname": n.name}},
-        "spec": {}, "status": {"capacity": res, "allocatable": res,
-        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}]}})
+    json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": n.name, "labels": {"kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}},
+        "spec": {},
+        "status": {
+            "capacity": res,
+            "allocatable": res,
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
+            "nodeInfo": {"kubeletVersion": "v1.33.0-rightsize-sim", "operatingSystem": "linux", "architecture": "amd64"},
+        },
+    })
 }
 
-pub fn spawn(_c: Arc<Cluster>) -> JoinHandle<()> {
-    tokio::spawn(async {})
+/// Cpu (millicores) and memory (bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Res {
+    pub cpu: i128,
+    pub mem: i128,
 }
 
-impl Cluster {
-    pub(crate) fn metrics(
-        &self,
-        def: &'static ResourceDef,
-        _ns: Option<&str>,
-        _name: Option<&str>,
-        _opts: &ListOptions,
-    ) -> ApiResult<Value> {
-        Ok(
-            json!({"kind": def.list_kind(), "apiVersion": def.api_version(), "metadata": {}, "items": []}),
-        )
+impl Res {
+    fn add(self, o: Res) -> Res {
+        Res {
+            cpu: self.cpu + o.cpu,
+            mem: self.mem + o.mem,
+        }
     }
+    fn max(self, o: Res) -> Res {
+        Res {
+            cpu: self.cpu.max(o.cpu),
+            mem: self.mem.max(o.mem),
+        }
+    }
+}
+
+fn q(v: Option<&Value>) -> Option<String> {
+    v.map(|v| {
+        v.as_str()
+            .map(String::from)
+            .unwrap_or_else(|| v.to_string())
+    })
+}
+
+/// Sum of a resource list over containers found at `list_ptr` (e.g. "/resources/requests").
+fn sum_containers<'a>(containers: impl Iterator<Item = &'a Value>, ptr: &str) -> Res {
+    containers.fold(Res::default(), |acc, c| {
+        let cpu = q(c.pointer(&format!("{ptr}/cpu")))
+            .and_then(|s| quantity::parse_milli(&s))
+            .unwrap_or(0);
+        let mem = q(c.pointer(&format!("{ptr}/memory")))
+            .and_then(|s| quantity::parse_units(&s))
+            .unwrap_or(0);
+        acc.add(Res { cpu, mem })
+    })
+}
+
+fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
+    pod.pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// Requests the pod asks for (spec).
+pub(crate) fn spec_requests(pod: &Value) -> Res {
+    sum_containers(containers(pod), "/resources/requests")
+}
+
+/// Requests the kubelet has admitted (`allocatedResources`), falling back to spec.
+pub(crate) fn allocated_requests(pod: &Value) -> Res {
+    match pod
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+    {
+        Some(cs) if !cs.is_empty() => sum_containers(cs.iter(), "/allocatedResources"),
+        _ => spec_requests(pod),
+    }
+}
+
+pub(crate) fn is_active(pod: &Value) -> bool {
+    !matches!(util::str_at(pod, "status.phase"), "Succeeded" | "Failed")
+}
+
+/// A node's allocatable resources and max pods.
+pub(crate) struct NodeCap {
+    pub name: String,
+    pub alloc: Res,
+    pub max_pods: usize,
+}
+
+fn node_caps(c: &Cluster) -> Vec<NodeCap> {
+    c.store
+        .list(resources::by_storage("nodes"), None)
+        .0
+        .iter()
+        .filter(|n| n.pointer("/spec/unschedulable") != Some(&json!(true)))
+        .map(|n| NodeCap {
+            name: util::str_at(n, "metadata.name").to_string(),
+            alloc: sum_containers(std::iter::once(&**n), "/status/allocatable"),
+            max_pods: q(n.pointer("/status/allocatable/pods"))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(110),
+        })
+        .collect()
+}
+
+/// Set or refresh a pod condition, keeping `lastTransitionTime` when status and reason are
+/// unchanged so repeated identical writes stay no-ops.
+pub(crate) fn set_condition(
+    pod: &mut Value,
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+) {
+    let st = util::obj_entry(pod, "status");
+    if !st.get("conditions").is_some_and(Value::is_array) {
+        st["conditions"] = json!([]);
+    }
+    let conds = st["conditions"].as_array_mut().expect("made an array");
+    let mut new = json!({"type": type_, "status": status, "lastProbeTime": null, "lastTransitionTime": util::now_rfc3339()});
+    if !reason.is_empty() {
+        new["reason"] = json!(reason);
+    }
+    if !message.is_empty() {
+        new["message"] = json!(message);
+    }
+    match conds.iter_mut().find(|c| c["type"] == type_) {
+        Some(old) => {
+            if old["status"] == new["status"] && old.get("reason") == new.get("reason") {
+                new["lastTransitionTime"] = old["lastTransitionTime"].clone();
+            }
+            *old = new;
+        }
+        None => conds.push(new),
+    }
+}
+
+/// Remove a pod condition if present.
+pub(crate) fn remove_condition(pod: &mut Value, type_: &str) {
+    if let Some(conds) = pod
+        .pointer_mut("/status/conditions")
+        .and_then(Value::as_array_mut)
+    {
+        conds.retain(|c| c["type"] != type_);
+    }
+}
+
+/// Start the scheduler + kubelet loop.
+pub fn spawn(cluster: Arc<Cluster>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(cluster.config.tick);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            step(&cluster);
+        }
+    })
+}
+
+/// One pass of the scheduler and kubelet over every pod.
+fn step(c: &Cluster) {
+    let nodes = node_caps(c);
+    scheduler::schedule(c, &nodes);
+    let pods = c.store.list(resources::by_storage("pods"), None).0;
+    {
+        let live: std::collections::HashSet<&str> = pods
+            .iter()
+            .map(|p| util::str_at(p, "metadata.uid"))
+            .collect();
+        c.kubelet
+            .pods()
+            .retain(|uid, _| live.contains(uid.as_str()));
+    }
+    for pod in pods
+        .iter()
+        .filter(|p| !util::str_at(p, "spec.nodeName").is_empty() && is_active(p))
+    {
+        if util::str_at(pod, "status.phase") == "Pending" {
+            lifecycle::start(c, pod, &nodes);
+        }
+    }
+    lifecycle::resize_all(c, &nodes);
+    oom::run_usage(c);
 }

@@ -651,7 +651,6 @@ impl Cluster {
 
     /// Internal write used by controllers and the kubelet: read-modify-write without the
     /// user-facing rules (they act as privileged components writing status and bindings).
-    #[allow(dead_code)] // used by controllers and the kubelet
     pub(crate) fn internal_update<F>(
         &self,
         storage: &str,
@@ -663,7 +662,7 @@ impl Cluster {
         F: FnOnce(&mut Value),
     {
         self.store
-            .update(resources::by_storage(storage), ns, name, |old| {
+            .update_system(resources::by_storage(storage), ns, name, |old| {
                 let mut new = old.clone();
                 f(&mut new);
                 Ok(new)

@@ -1,0 +1,176 @@
+//! ReplicaSet controller: keeps `spec.replicas` pods that the ReplicaSet controls. Pods are built
+//! as `controller.GetPodFromTemplate` does (kubernetes `pkg/controller/controller_utils.go`):
+//! labels and annotations from the template, `generateName: <rs>-`, no name, no namespace, and
+//! a controller ownerReference, then created through the normal create path, so mutating
+//! admission webhooks see exactly what they would see in a real cluster. A failed create is
+//! reported as a `FailedCreate` Warning Event and retried with backoff.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{controlled_by, controller_ref};
+use crate::cluster::Cluster;
+use crate::resources;
+use crate::util;
+
+/// Pods created per ReplicaSet per pass (the real controller uses slow-start batches).
+const CREATE_BURST: i64 = 100;
+/// Retry delays after failed creates: doubled up to the cap.
+const BACKOFF_START: Duration = Duration::from_millis(200);
+const BACKOFF_CAP: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+pub struct ReplicaSetController {
+    /// ReplicaSet uid → (next attempt, current delay) after a failed create.
+    backoff: HashMap<String, (Instant, Duration)>,
+}
+
+fn is_active(pod: &Value) -> bool {
+    !matches!(util::str_at(pod, "status.phase"), "Succeeded" | "Failed")
+}
+
+fn is_ready(pod: &Value) -> bool {
+    pod.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        })
+}
+
+/// Deletion preference of `kubectl scale down`: unscheduled, then pending, then not ready,
+/// then the newest (controller.ActivePods ordering, simplified).
+fn deletion_rank(pod: &Value) -> (u8, std::cmp::Reverse<String>) {
+    let rank = if util::str_at(pod, "spec.nodeName").is_empty() {
+        0
+    } else if util::str_at(pod, "status.phase") == "Pending" {
+        1
+    } else if !is_ready(pod) {
+        2
+    } else {
+        3
+    };
+    (
+        rank,
+        std::cmp::Reverse(util::str_at(pod, "metadata.creationTimestamp").to_string()),
+    )
+}
+
+impl ReplicaSetController {
+    pub async fn reconcile_all(&mut self, c: &Cluster) {
+        let sets = c.store.list(resources::by_storage("replicasets"), None).0;
+        self.backoff.retain(|uid, _| {
+            sets.iter()
+                .any(|rs| util::str_at(rs, "metadata.uid") == uid)
+        });
+        for rs in sets {
+            self.reconcile(c, &rs).await;
+        }
+    }
+
+    async fn reconcile(&mut self, c: &Cluster, rs: &Value) {
+        let ns = util::str_at(rs, "metadata.namespace").to_string();
+        let name = util::str_at(rs, "metadata.name").to_string();
+        let uid = util::str_at(rs, "metadata.uid").to_string();
+        let pods_def = resources::by_storage("pods");
+        let pods: Vec<_> = c
+            .store
+            .list(pods_def, Some(&ns))
+            .0
+            .into_iter()
+            .filter(|p| controlled_by(p, &uid) && is_active(p))
+            .collect();
+        let desired = rs
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let diff = desired - pods.len() as i64;
+        if diff > 0
+            && self
+                .backoff
+                .get(&uid)
+                .is_none_or(|(at, _)| Instant::now() >= *at)
+        {
+            for _ in 0..diff.min(CREATE_BURST) {
+                let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
+                let pod = json!({
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "generateName": format!("{name}-"),
+                        "labels": template.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
+                        "annotations": template.pointer("/metadata/annotations").cloned().unwrap_or(json!({})),
+                        "ownerReferences": [controller_ref(rs)],
+                    },
+                    "spec": template.get("spec").cloned().unwrap_or(json!({})),
+                });
+                match c.create(pods_def, &ns, pod).await {
+                    Ok(p) => {
+                        self.backoff.remove(&uid);
+                        c.record_event(
+                            rs,
+                            "Normal",
+                            "SuccessfulCreate",
+                            &format!("Created pod: {}", util::str_at(&p, "metadata.name")),
+                            "replicaset-controller",
+                        );
+                    }
+                    Err(e) => {
+                        let delay = self
+                            .backoff
+                            .get(&uid)
+                            .map_or(BACKOFF_START, |(_, d)| (*d * 2).min(BACKOFF_CAP));
+                        self.backoff
+                            .insert(uid.clone(), (Instant::now() + delay, delay));
+                        c.record_event(
+                            rs,
+                            "Warning",
+                            "FailedCreate",
+                            &format!("Error creating: {}", e.message),
+                            "replicaset-controller",
+                        );
+                        break;
+                    }
+                }
+            }
+        } else if diff < 0 {
+            let mut victims = pods.clone();
+            victims.sort_by_key(|p| deletion_rank(p));
+            for p in victims.iter().take((-diff) as usize) {
+                let pname = util::str_at(p, "metadata.name");
+                if c.delete(pods_def, &ns, pname, None).is_ok() {
+                    c.record_event(
+                        rs,
+                        "Normal",
+                        "SuccessfulDelete",
+                        &format!("Deleted pod: {pname}"),
+                        "replicaset-controller",
+                    );
+                }
+            }
+        }
+        let pods: Vec<_> = c
+            .store
+            .list(pods_def, Some(&ns))
+            .0
+            .into_iter()
+            .filter(|p| controlled_by(p, &uid) && is_active(p))
+            .collect();
+        let ready = pods.iter().filter(|p| is_ready(p)).count();
+        let generation = rs
+            .pointer("/metadata/generation")
+            .cloned()
+            .unwrap_or(json!(1));
+        let _ = c.internal_update("replicasets", &ns, &name, |o| {
+            o["status"] = json!({
+                "replicas": pods.len(),
+                "fullyLabeledReplicas": pods.len(),
+                "readyReplicas": ready,
+                "availableReplicas": ready,
+                "observedGeneration": generation,
+            });
+        });
+    }
+}

@@ -1,0 +1,138 @@
+//! Container memory usage and OOM kills. Each pass evaluates every running container's usage
+//! generator at its simulated age; usage above the container's actual memory limit
+//! (`status.containerStatuses[].resources.limits.memory`) OOM-kills it: `restartCount + 1`,
+//! `lastState.terminated.reason: OOMKilled` (exit code 137), a Warning Event, and the usage
+//! generator starts again. Repeated kills back off like the kubelet's crash-loop back-off
+//! (10 s doubling to 5 min, scaled by the speed factor), during which the container waits.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::cluster::Cluster;
+use crate::quantity;
+use crate::resources;
+use crate::util;
+
+/// Kubelet `initialBackOff` and `MaxContainerBackOff`.
+const BACKOFF_INITIAL: Duration = Duration::from_secs(10);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+fn backoff(restarts: i64, speed: f64) -> Duration {
+    // The first restart is immediate; later ones wait, doubling.
+    if restarts <= 1 {
+        return Duration::ZERO;
+    }
+    let d = BACKOFF_INITIAL
+        .saturating_mul(1 << (restarts - 2).min(5) as u32)
+        .min(BACKOFF_MAX);
+    d.div_f64(speed.max(1e-6))
+}
+
+struct Kill {
+    container: String,
+    usage: f64,
+    limit: i128,
+    wait: Duration,
+}
+
+pub(crate) fn run_usage(c: &Cluster) {
+    let speed = c.config.speed;
+    let now = Instant::now();
+    let pods = c.store.list(resources::by_storage("pods"), None).0;
+    for pod in pods
+        .iter()
+        .filter(|p| util::str_at(p, "status.phase") == "Running")
+    {
+        let uid = util::str_at(pod, "metadata.uid");
+        let statuses = pod
+            .pointer("/status/containerStatuses")
+            .and_then(Value::as_array);
+        let mut kills = Vec::new();
+        let mut resumed = Vec::new();
+        {
+            let mut rts = c.kubelet.pods();
+            let Some(pod_rt) = rts.get_mut(uid) else {
+                continue;
+            };
+            for (name, rt) in pod_rt.iter_mut() {
+                if let Some(until) = rt.waiting_until {
+                    if now < until {
+                        rt.usage = 0.0;
+                        continue;
+                    }
+                    rt.waiting_until = None;
+                    rt.started = now;
+                    resumed.push(name.clone());
+                }
+                let age = now.duration_since(rt.started).as_secs_f64() * speed;
+                rt.usage = rt.profile.at(age);
+                let st = statuses
+                    .into_iter()
+                    .flatten()
+                    .find(|s| s["name"] == name.as_str());
+                let limit = st
+                    .and_then(|s| s.pointer("/resources/limits/memory"))
+                    .and_then(Value::as_str)
+                    .and_then(quantity::parse_units);
+                if let Some(l) = limit
+                    && rt.usage > l as f64
+                {
+                    let restarts = st.and_then(|s| s["restartCount"].as_i64()).unwrap_or(0) + 1;
+                    let wait = backoff(restarts, speed);
+                    kills.push(Kill {
+                        container: name.clone(),
+                        usage: rt.usage,
+                        limit: l,
+                        wait,
+                    });
+                    rt.usage = 0.0;
+                    rt.started = now;
+                    rt.waiting_until = (!wait.is_zero()).then(|| now + wait);
+                }
+            }
+        }
+        if kills.is_empty() && resumed.is_empty() {
+            continue;
+        }
+        let stamp = util::now_rfc3339();
+        let r = c.internal_update("pods", util::str_at(pod, "metadata.namespace"), util::str_at(pod, "metadata.name"), |p| {
+            for st in p.pointer_mut("/status/containerStatuses").and_then(Value::as_array_mut).into_iter().flatten() {
+                let name = st["name"].as_str().unwrap_or("").to_string();
+                if let Some(k) = kills.iter().find(|k| k.container == name) {
+                    let started = st.pointer("/state/running/startedAt").cloned().unwrap_or(json!(stamp));
+                    st["restartCount"] = json!(st["restartCount"].as_i64().unwrap_or(0) + 1);
+                    st["lastState"] = json!({"terminated": {"exitCode": 137, "reason": "OOMKilled", "startedAt": started, "finishedAt": stamp, "containerID": st["containerID"]}});
+                    st["containerID"] = json!(format!("sim://{}", util::new_uid()));
+                    if k.wait.is_zero() {
+                        st["state"] = json!({"running": {"startedAt": stamp}});
+                        st["ready"] = json!(true);
+                    } else {
+                        st["state"] = json!({"waiting": {"reason": "CrashLoopBackOff", "message": format!("back-off {}s restarting failed container={name}", k.wait.as_secs())}});
+                        st["ready"] = json!(false);
+                        st["started"] = json!(false);
+                    }
+                } else if resumed.contains(&name) {
+                    st["state"] = json!({"running": {"startedAt": stamp}});
+                    st["ready"] = json!(true);
+                    st["started"] = json!(true);
+                }
+            }
+            let all_ready = p.pointer("/status/containerStatuses").and_then(Value::as_array).is_some_and(|cs| cs.iter().all(|s| s["ready"] == true));
+            let s = if all_ready { "True" } else { "False" };
+            super::set_condition(p, "ContainersReady", s, if all_ready { "" } else { "ContainersNotReady" }, "");
+            super::set_condition(p, "Ready", s, if all_ready { "" } else { "ContainersNotReady" }, "");
+        });
+        if let Ok(p) = r {
+            for k in &kills {
+                let msg = format!(
+                    "Memory cgroup out of memory: container {:?} was OOM-killed (usage {} > limit {})",
+                    k.container,
+                    quantity::format_bytes(k.usage as i128),
+                    quantity::format_bytes(k.limit)
+                );
+                c.record_event(&p, "Warning", "OOMKilling", &msg, "kubelet");
+            }
+        }
+    }
+}

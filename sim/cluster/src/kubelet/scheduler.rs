@@ -1,0 +1,86 @@
+//! The scheduler: binds each unscheduled pod to the node with the most free memory that fits its
+//! requests (cpu, memory, pod count). A node's used resources count each bound pod at
+//! max(spec requests, allocated requests), as the real scheduler does during resizes
+//! (KEP-1287 §Scheduler and API Server Interaction). Pods that fit nowhere get
+//! `PodScheduled=False, reason Unschedulable` and a `FailedScheduling` Event.
+
+use serde_json::json;
+
+use super::{NodeCap, Res, allocated_requests, is_active, set_condition, spec_requests};
+use crate::cluster::Cluster;
+use crate::resources;
+use crate::util;
+
+pub(crate) fn schedule(c: &Cluster, nodes: &[NodeCap]) {
+    let pods = c.store.list(resources::by_storage("pods"), None).0;
+    let mut used: Vec<(Res, usize)> = nodes
+        .iter()
+        .map(|n| {
+            pods.iter()
+                .filter(|p| util::str_at(p, "spec.nodeName") == n.name && is_active(p))
+                .fold((Res::default(), 0), |(r, k), p| {
+                    (r.add(spec_requests(p).max(allocated_requests(p))), k + 1)
+                })
+        })
+        .collect();
+    let mut pending: Vec<_> = pods
+        .iter()
+        .filter(|p| util::str_at(p, "spec.nodeName").is_empty() && is_active(p))
+        .collect();
+    pending.sort_by_key(|p| util::str_at(p, "metadata.creationTimestamp").to_string());
+    for pod in pending {
+        let want = spec_requests(pod);
+        let best = nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| {
+                let (u, k) = used[*i];
+                k < n.max_pods && u.cpu + want.cpu <= n.alloc.cpu && u.mem + want.mem <= n.alloc.mem
+            })
+            .max_by_key(|(i, n)| n.alloc.mem - used[*i].0.mem);
+        let ns = util::str_at(pod, "metadata.namespace");
+        let name = util::str_at(pod, "metadata.name");
+        match best {
+            Some((i, n)) => {
+                used[i] = (used[i].0.add(want), used[i].1 + 1);
+                let node = n.name.clone();
+                let r = c.internal_update("pods", ns, name, |p| {
+                    p["spec"]["nodeName"] = json!(node);
+                    set_condition(p, "PodScheduled", "True", "", "");
+                });
+                if let Ok(p) = r {
+                    c.record_event(
+                        &p,
+                        "Normal",
+                        "Scheduled",
+                        &format!("Successfully assigned {ns}/{name} to {}", n.name),
+                        "default-scheduler",
+                    );
+                }
+            }
+            None => {
+                let already = pod
+                    .pointer("/status/conditions")
+                    .and_then(|c| c.as_array())
+                    .is_some_and(|cs| {
+                        cs.iter()
+                            .any(|c| c["type"] == "PodScheduled" && c["status"] == "False")
+                    });
+                if already {
+                    continue;
+                }
+                let msg = format!(
+                    "0/{} nodes are available: {} Insufficient cpu or memory.",
+                    nodes.len(),
+                    nodes.len()
+                );
+                let r = c.internal_update("pods", ns, name, |p| {
+                    set_condition(p, "PodScheduled", "False", "Unschedulable", &msg)
+                });
+                if let Ok(p) = r {
+                    c.record_event(&p, "Warning", "FailedScheduling", &msg, "default-scheduler");
+                }
+            }
+        }
+    }
+}
