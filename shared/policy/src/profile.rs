@@ -120,20 +120,26 @@ impl UsageProfile {
 
     /// Records one sample: `peak` bytes (maximum working set of the sample window) at `t`.
     /// Samples older than the kept window are ignored; samples may arrive out of order.
-    pub fn record(&mut self, t: f64, peak: f64) {
+    /// Returns whether any hourly peak changed (callers cache what they derive from them).
+    pub fn record(&mut self, t: f64, peak: f64) -> bool {
         let hour = hour_of(t);
-        self.advance_to(hour);
+        let moved = self.advance_to(hour);
         let Some(newest) = self.newest_hour else {
-            return;
+            return moved;
         };
         if hour <= newest - HISTORY_HOURS as i64 {
-            return;
+            return moved;
         }
-        let i = slot_index(hour);
-        self.slots[i] = self.slots[i].max(encode(peak));
         let secs = t.floor() as i64;
         self.first_seen = self.first_seen.min(secs);
         self.last_seen = self.last_seen.max(secs);
+        let i = slot_index(hour);
+        let code = encode(peak);
+        if code > self.slots[i] {
+            self.slots[i] = code;
+            return true;
+        }
+        moved
     }
 
     /// Records an OOM kill at `t`.
@@ -142,17 +148,22 @@ impl UsageProfile {
     }
 
     /// Moves the ring forward so that `hour` is inside it, clearing the hours that fall out.
-    fn advance_to(&mut self, hour: i64) {
+    /// Returns whether the window moved.
+    fn advance_to(&mut self, hour: i64) -> bool {
         match self.newest_hour {
-            None => self.newest_hour = Some(hour),
+            None => {
+                self.newest_hour = Some(hour);
+                true
+            }
             Some(newest) if hour > newest => {
                 let gap = (hour - newest).min(HISTORY_HOURS as i64);
                 for h in (hour - gap + 1)..=hour {
                     self.slots[slot_index(h)] = 0;
                 }
                 self.newest_hour = Some(hour);
+                true
             }
-            Some(_) => {}
+            Some(_) => false,
         }
     }
 

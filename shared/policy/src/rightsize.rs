@@ -199,6 +199,9 @@ pub struct RightsizePolicy {
     params: RightsizeParams,
     profile: UsageProfile,
     pods: HashMap<PodId, PodState>,
+    /// Recommendation of the current hour: it changes only when the hour does or an hourly
+    /// peak grows, so most samples cost a lookup instead of a quantile over two weeks.
+    cached: Option<(i64, Option<Recommendation>)>,
 }
 
 impl RightsizePolicy {
@@ -214,13 +217,26 @@ impl RightsizePolicy {
         Self {
             params,
             profile,
-            pods: HashMap::new(),
+            ..Self::default()
         }
     }
 
     /// The profile learned so far (what the history store persists).
     pub fn profile(&self) -> &UsageProfile {
         &self.profile
+    }
+
+    /// [`recommend`] for time `t`, cached per hour.
+    fn recommendation(&mut self, t: f64) -> Option<Recommendation> {
+        let hour = hour_of(t);
+        match self.cached {
+            Some((h, rec)) if h == hour => rec,
+            _ => {
+                let rec = recommend(&self.profile, &self.params, t);
+                self.cached = Some((hour, rec));
+                rec
+            }
+        }
     }
 
     fn decide(&mut self, obs: &Observation, limit: f64, reason: String) -> Option<Decision> {
@@ -235,7 +251,7 @@ impl RightsizePolicy {
 impl SizingPolicy for RightsizePolicy {
     fn admit(&mut self, pod: PodId, _declared: Allocation, t: f64) -> Admission {
         self.pods.insert(pod, PodState { last_change: t });
-        match recommend(&self.profile, &self.params, t) {
+        match self.recommendation(t) {
             None => Admission::Declared,
             Some(rec) => Admission::Sized(Decision {
                 allocation: Allocation::equal(rec.bytes),
@@ -246,11 +262,13 @@ impl SizingPolicy for RightsizePolicy {
 
     fn observe(&mut self, obs: &Observation) -> Option<Decision> {
         let p = self.params;
-        self.profile.record(obs.t, obs.peak);
+        if self.profile.record(obs.t, obs.peak) {
+            self.cached = None;
+        }
         if obs.oom {
             self.profile.record_oom(obs.t);
         }
-        let rec = recommend(&self.profile, &p, obs.t)?;
+        let rec = self.recommendation(obs.t)?;
         let limit = obs.current.limit;
         if obs.oom {
             let new = rec.bytes.max(obs.peak * p.oom_bump);
