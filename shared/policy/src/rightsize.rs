@@ -88,8 +88,8 @@ impl Default for RightsizeParams {
             confidence_k: 0.5,
             oom_bump: 1.5,
             grow_at: 0.9,
-            down_hysteresis: 0.3,
-            down_interval_s: 3600.0,
+            down_hysteresis: 0.1,
+            down_interval_s: 4.0 * 3600.0,
             burst_headroom_at_1gib: 344.0 * MIB,
             floor_bytes: 16.0 * MIB,
         }
