@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use rightsize_policy::quantity::{NANOS_PER_UNIT, Quantity};
 use thiserror::Error;
 
 use super::engine::{DEFAULT_MEMORY, DEFAULT_ROLLOUT_SECONDS, ReplayOptions};
@@ -31,9 +32,9 @@ pub enum ArgError {
     )]
     Duration(String),
     #[error(
-        "invalid memory quantity `{0}`: expected bytes or a number with a suffix such as Mi, Gi, M, G (256Mi, 1Gi, 500M)"
+        "invalid memory quantity `{input}`: {reason}; expected bytes or a number with a suffix such as Mi, Gi, M, G (256Mi, 1Gi, 500M)"
     )]
-    Quantity(String),
+    Quantity { input: String, reason: String },
 }
 
 /// `rightsize-sim evaluate`: replay traces through policies and score them.
@@ -132,39 +133,25 @@ pub fn parse_duration(text: &str) -> Result<f64, ArgError> {
     Ok(value * scale)
 }
 
-/// Bytes from a Kubernetes memory quantity: plain or exponent numbers (`268435456`, `1e9`),
-/// binary suffixes (`Ki` .. `Ei`) and decimal ones (`k`, `M` .. `E`). Milli-bytes (`m`) are
-/// refused: they are never meant for memory.
-// TODO(policy crate): use `rightsize_policy::quantity` once it lands, so the CLI and the
-// controller read quantities the same way.
+/// Bytes from a Kubernetes memory quantity, read by the policy crate's parser
+/// ([`Quantity::parse`]) so the CLI and the controller accept the same strings: plain or exponent
+/// numbers (`268435456`, `1e9`), binary suffixes (`Ki` .. `Ei`) and decimal ones (`k`, `M` ..
+/// `E`). Surrounding blanks are ignored. Negative amounts and fractions of a byte (`100m`, `1.5`)
+/// are refused: the API server accepts them, but they are never meant for memory.
 pub fn parse_memory(text: &str) -> Result<f64, ArgError> {
-    let err = || ArgError::Quantity(text.to_owned());
-    let t = text.trim();
-    const SUFFIXES: [(&str, f64); 12] = [
-        ("Ki", 1024.0),
-        ("Mi", 1_048_576.0),
-        ("Gi", 1_073_741_824.0),
-        ("Ti", 1_099_511_627_776.0),
-        ("Pi", 1_125_899_906_842_624.0),
-        ("Ei", 1_152_921_504_606_846_976.0),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    let (number, scale) = SUFFIXES
-        .iter()
-        .find_map(|&(s, scale)| t.strip_suffix(s).map(|n| (n, scale)))
-        .unwrap_or((t, 1.0));
-    let value = if let Some((mantissa, exponent)) = number.split_once(['e', 'E']) {
-        let e: i32 = exponent.parse().map_err(|_| err())?;
-        parse_plain_number(mantissa).ok_or_else(err)? * 10f64.powi(e)
-    } else {
-        parse_plain_number(number).ok_or_else(err)?
+    let err = |reason: String| ArgError::Quantity {
+        input: text.to_owned(),
+        reason,
     };
-    Ok(value * scale)
+    let q = Quantity::parse(text.trim()).map_err(|e| err(e.kind.to_string()))?;
+    if q.nanos() < 0 {
+        return Err(err("negative amount".to_owned()));
+    }
+    if q.nanos() % NANOS_PER_UNIT != 0 {
+        return Err(err("not a whole number of bytes".to_owned()));
+    }
+    // Whole bytes: exact in f64 up to 2^53 (8 PiB).
+    Ok(q.as_f64())
 }
 
 /// A non-negative decimal number without sign or exponent (`12`, `1.5`, `.5`).
@@ -201,9 +188,29 @@ mod tests {
         assert_eq!(parse_memory("1G"), Ok(1e9));
         assert_eq!(parse_memory("1e9"), Ok(1e9));
         assert_eq!(parse_memory("128k"), Ok(128000.0));
-        for bad in ["", "Mi", "12Xi", "-1Gi", "100m", "1..2"] {
+        assert_eq!(parse_memory(" 1Gi "), Ok(1073741824.0));
+        // Forms the API server accepts that the old hand-written parser did not.
+        assert_eq!(parse_memory("+1Gi"), Ok(1073741824.0));
+        assert_eq!(parse_memory("1000m"), Ok(1.0));
+        for bad in ["", "Mi", "12Xi", "-1Gi", "100m", "1.5", "1..2", "1 Gi"] {
             assert!(parse_memory(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn memory_errors_name_the_input_and_the_reason() {
+        let msg = |text: &str| parse_memory(text).unwrap_err().to_string();
+        assert!(
+            msg("12Xi")
+                .starts_with("invalid memory quantity `12Xi`: unknown suffix \"Xi\"; expected"),
+            "{}",
+            msg("12Xi")
+        );
+        assert!(
+            msg("100m").starts_with("invalid memory quantity `100m`: not a whole number of bytes;")
+        );
+        assert!(msg("-1Gi").starts_with("invalid memory quantity `-1Gi`: negative amount;"));
+        assert!(msg("").starts_with("invalid memory quantity ``: empty string;"));
     }
 
     #[test]
