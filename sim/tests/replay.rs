@@ -104,6 +104,8 @@ fn oracle_sizes_every_sample_at_its_peak_and_counts_no_resizes() {
 struct Log {
     admits: Vec<(PodId, f64)>,
     observed: Vec<(PodId, f64, Allocation, f64)>,
+    /// Pods reported gone, each with the number of admissions made by then.
+    gone: Vec<(PodId, usize)>,
 }
 
 /// Admits at a fixed size and answers every observation with `current + bump`.
@@ -135,6 +137,12 @@ impl SizingPolicy for Scripted {
             reason: "scripted".to_owned(),
         })
     }
+
+    fn pod_gone(&mut self, pod: PodId) {
+        let mut log = self.log.borrow_mut();
+        let admits = log.admits.len();
+        log.gone.push((pod, admits));
+    }
 }
 
 fn scripted(admit: Option<f64>, bump: f64, rollout: f64) -> (Log, Metrics) {
@@ -158,6 +166,8 @@ fn first_pod_of_the_workload_gets_the_declared_size_without_asking() {
     let sizes: Vec<f64> = log.observed.iter().map(|o| o.2.request).collect();
     // order: a@0, a@60, b@60, a@120, b@120, a@300
     assert_eq!(sizes, vec![200.0, 200.0, 500.0, 200.0, 500.0, 200.0]);
+    // No pod is ever replaced, so none is gone (pods still running at the end are not).
+    assert!(log.gone.is_empty());
 }
 
 #[test]
@@ -182,6 +192,14 @@ fn rollout_readmits_a_pod_once_it_is_that_old() {
             (3, 300.0, 500.0, 300.0),
         ]
     );
+}
+
+#[test]
+fn a_replaced_pod_is_reported_gone_once_its_successor_is_admitted() {
+    let (log, _) = scripted(Some(500.0), 0.0, 120.0);
+    // a's pod 0 goes when pod 2 is admitted at 120 (the second admission), pod 2 when pod 3 is
+    // at 300 (the third); b's pod 1 and a's pod 3 still run at the end.
+    assert_eq!(log.gone, vec![(0, 2), (2, 3)]);
 }
 
 #[test]

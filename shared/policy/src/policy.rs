@@ -75,4 +75,10 @@ pub trait SizingPolicy {
     /// The policy sees one sample and may answer a new allocation for the pod, in force from its
     /// next sample. An answer equal to `obs.current` is no resize.
     fn observe(&mut self, obs: &Observation) -> Option<Decision>;
+
+    /// Pod `pod` is gone for good: the policy drops whatever it keeps for that pod (what it
+    /// learned for the workload stays). The controller calls it when a pod is deleted; the
+    /// evaluator when a replica's pod is replaced at rollout. Without it, per-pod state would
+    /// grow for as long as the controller runs. The default keeps nothing per pod.
+    fn pod_gone(&mut self, _pod: PodId) {}
 }

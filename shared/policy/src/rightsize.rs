@@ -226,6 +226,11 @@ impl RightsizePolicy {
         &self.profile
     }
 
+    /// How many pods the policy keeps state for (admitted or resized, and not yet gone).
+    pub fn tracked_pods(&self) -> usize {
+        self.pods.len()
+    }
+
     /// [`recommend`] for time `t`, cached per hour.
     fn recommendation(&mut self, t: f64) -> Option<Recommendation> {
         let hour = hour_of(t);
@@ -292,5 +297,10 @@ impl SizingPolicy for RightsizePolicy {
             );
         }
         None
+    }
+
+    /// The pod's resize clock goes; the profile keeps what the pod taught it.
+    fn pod_gone(&mut self, pod: PodId) {
+        self.pods.remove(&pod);
     }
 }

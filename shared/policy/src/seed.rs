@@ -147,6 +147,11 @@ impl SizingPolicy for SeedPolicy {
         }
         decision
     }
+
+    /// The controller kept this state in the pod's annotations: it goes with the pod.
+    fn pod_gone(&mut self, pod: PodId) {
+        self.pods.remove(&pod);
+    }
 }
 
 #[cfg(test)]
@@ -304,6 +309,24 @@ mod tests {
         assert_eq!(s.observe(&other), None);
         other.t = 1200.0;
         assert!(s.observe(&other).is_some());
+    }
+
+    #[test]
+    fn pod_gone_forgets_the_pods_cooldown_clock() {
+        let mut s = seed();
+        let big = Allocation::equal(1000.0 * MIB);
+        // A scale-up at t = 1000 restarts the pod's clock: no shrink before t = 1600.
+        assert!(s.observe(&obs(1000.0, 900.0 * MIB, big)).is_some());
+        assert_eq!(s.pods.len(), 1);
+        s.pod_gone(POD);
+        assert!(s.pods.is_empty());
+        // Were the id seen again, its clock would start over from the pod's start (t = 0), so
+        // the cooldown has long elapsed at t = 1300 and the shrink happens at once.
+        let grown = Allocation::equal(1260.0 * MIB);
+        assert!(s.observe(&obs(1300.0, 100.0 * MIB, grown)).is_some());
+        // Another pod's departure leaves this one's state alone.
+        s.pod_gone(POD + 1);
+        assert_eq!(s.pods.len(), 1);
     }
 
     #[test]

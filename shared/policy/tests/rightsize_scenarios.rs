@@ -187,3 +187,26 @@ fn burstable_pods_keep_their_request_to_limit_ratio() {
     let ratio = d.allocation.limit / d.allocation.request;
     assert!((ratio - 2.0).abs() < 1e-12, "{ratio}");
 }
+
+#[test]
+fn a_deleted_pod_leaves_no_state_but_what_it_taught_the_profile() {
+    let mut p = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut p, 0.0, 48, GIB);
+    let t = 48.0 * HOUR;
+    let a = sized(p.admit(20, Allocation::equal(GIB), t));
+    sized(p.admit(21, Allocation::equal(GIB), t));
+    // Pod 20 is OOM-killed at 3 GiB: a resize, which restarts its clock.
+    p.observe(&obs(20, t + 300.0, 3.0 * GIB, a)).expect("OOM");
+    // Pod 1 (the one `feed` observed, far oversized) was resized down: it has a clock too.
+    assert_eq!(p.tracked_pods(), 3);
+    p.pod_gone(20);
+    assert_eq!(p.tracked_pods(), 2);
+    p.pod_gone(21);
+    p.pod_gone(1);
+    p.pod_gone(99); // never seen: nothing to drop
+    assert_eq!(p.tracked_pods(), 0);
+    // The burst the gone pod showed still sizes its successor.
+    let next = sized(p.admit(22, Allocation::equal(GIB), t + 600.0));
+    assert!(next.limit > 3.0 * GIB, "{next:?}");
+    assert_eq!(p.tracked_pods(), 1);
+}

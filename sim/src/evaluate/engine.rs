@@ -131,6 +131,12 @@ pub fn replay(
                     allocation,
                 };
                 next_pod += 1;
+                // The pod it replaces is gone, after its successor's admission as in a rolling
+                // update (the new pod is created before the old one is deleted), so the policy
+                // frees that pod's state.
+                if let Some(old) = state.pod {
+                    policy.pod_gone(old.id);
+                }
                 // Admission is never a resize, and a resize decided for the old pod dies with it.
                 state.pending = None;
                 (pod, true)

@@ -210,6 +210,12 @@ impl SizingPolicy for VpaPolicy {
             reason: format!("vpa: {reason}: target {}", r.target),
         })
     }
+
+    /// The pod's interval bookkeeping goes; its peaks stay in the histogram and decay as usual
+    /// (VPA's recommender, too, drops a deleted pod but keeps the aggregate it fed).
+    fn pod_gone(&mut self, pod: PodId) {
+        self.pods.remove(&pod);
+    }
 }
 
 #[cfg(test)]
@@ -253,6 +259,20 @@ mod tests {
         let want = bucket_start(bucket_of(1050.0 * MIB * 1.2) + 1) * SAFETY_MARGIN;
         assert_eq!(d.allocation, Allocation::equal(want));
         assert!(d.reason.contains("quick OOM"), "{}", d.reason);
+    }
+
+    #[test]
+    fn pod_gone_drops_the_pods_interval_but_not_the_histogram() {
+        let mut v = VpaPolicy::new();
+        v.observe(&obs(0.0, 2e9, 2e9, false));
+        let mut other = obs(0.0, 1e9, 2e9, false);
+        other.pod = 2;
+        v.observe(&other);
+        assert_eq!(v.pods.len(), 2);
+        let before = v.recommend(300.0);
+        v.pod_gone(1);
+        assert_eq!(v.pods.keys().copied().collect::<Vec<_>>(), vec![2]);
+        assert_eq!(v.recommend(300.0), before, "the learned peaks stay");
     }
 
     #[test]
