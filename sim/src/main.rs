@@ -14,11 +14,14 @@ struct Cli {
 enum Command {
     /// Replay memory traces through sizing policies and score them (DESIGN §5).
     Evaluate(EvaluateArgs),
+    /// Serve a simulated Kubernetes API server and write a kubeconfig for it (DESIGN §6).
+    Apiserver(rightsize_sim_cluster::cli::ApiserverArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Evaluate(args) => args.run(&mut std::io::stdout().lock())?,
+        Command::Apiserver(args) => args.run()?,
     }
     Ok(())
 }

@@ -18,6 +18,7 @@
 
 mod admission;
 mod api;
+pub mod cli;
 mod cluster;
 pub mod config;
 mod controllers;

@@ -196,6 +196,12 @@ async fn read_body(body: Body) -> ApiResult<Bytes> {
 }
 
 fn parse_json(bytes: &[u8]) -> ApiResult<Value> {
+    // Protobuf bodies start with the magic "k8s\0"; only JSON is served.
+    if bytes.starts_with(b"k8s\0") {
+        return Err(ApiError::unsupported_media_type(
+            "application/vnd.kubernetes.protobuf",
+        ));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
     })
