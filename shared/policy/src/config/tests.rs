@@ -2,7 +2,10 @@
 //! change it (`set_var` is unsafe, and the workspace forbids unsafe code), so the test command
 //! has its `env` bindings removed and values come as flags; the bindings themselves are checked
 //! by introspecting the command.
+use std::time::Duration;
+
 use super::*;
+use crate::seed::{MIB, SeedParams};
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 #[derive(Parser, Debug)]

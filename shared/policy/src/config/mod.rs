@@ -1,0 +1,169 @@
+//! Configuration shared by the controller and the webhook: every environment variable of the
+//! original controller (`../shared/seed/ORIGINAL.md`) with the same name, meaning and default,
+//! including the three it only names in its text (`SCALE_UP_MIN_GROWTH`, `SCALE_DOWN_THRESHOLD`,
+//! `SCALE_DOWN_MIN_DIFF`), each also a kebab-case `--flag` (DESIGN §4); plus rightsize's own.
+//!
+//! Each group is a flattenable clap struct (`#[command(flatten)]`) so both binaries reuse it.
+//! clap takes the values as strings and the methods here validate them, because clap's own error
+//! names the flag and its placeholder (`invalid value 'abc' for '--scale-up-threshold
+//! <SCALE_UP_THRESHOLD>': invalid float literal`), never says the value came from the
+//! environment, and knows no ranges. Every error here starts with `VARIABLE=value:`, so a bad
+//! ConfigMap entry is found at once. Numeric flags accept a leading `-` (`--cooldown-period-seconds
+//! -5`) so that a negative value gets this message rather than clap's "unexpected argument".
+//!
+//! One module per group, re-exported here: `seed` ([`SeedArgs`]), `metrics` ([`MetricsArgs`],
+//! [`SelectorArgs`]), `logging` ([`LoggingArgs`]). This file holds the policy choice
+//! ([`PolicyArgs`]), the error type and the value checks the groups share.
+
+use std::fmt;
+use std::str::FromStr;
+
+mod logging;
+mod metrics;
+mod seed;
+
+pub use logging::{DEFAULT_LOG_LEVEL, LogLevel, LoggingArgs};
+pub use metrics::{
+    DEFAULT_METRICS_FETCH_INTERVAL_SECONDS, DEFAULT_METRICS_SERVER_URL, DEFAULT_VERIFY_CERT,
+    MetricsArgs, MetricsConfig, SelectorArgs,
+};
+pub use seed::{
+    DEFAULT_COOLDOWN_PERIOD_SECONDS, DEFAULT_MIN_REQUEST_MEMORY_MIB, DEFAULT_SCALE_DOWN_MIN_DIFF,
+    DEFAULT_SCALE_DOWN_THRESHOLD, DEFAULT_SCALE_DOWN_USAGE_MULTIPLIER, DEFAULT_SCALE_UP_MIN_GROWTH,
+    DEFAULT_SCALE_UP_THRESHOLD, DEFAULT_SCALE_UP_USAGE_MULTIPLIER, SeedArgs,
+};
+
+/// `POLICY`: ours by default; `seed` reproduces the original controller.
+pub const DEFAULT_POLICY: PolicyName = PolicyName::Rightsize;
+
+/// An invalid setting, named by its environment variable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var}={value}: {reason}")]
+    Invalid {
+        var: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("{var}={value}: must be below {other}={other_value}")]
+    NotBelow {
+        var: &'static str,
+        value: String,
+        other: &'static str,
+        other_value: String,
+    },
+}
+
+impl ConfigError {
+    fn invalid(var: &'static str, value: &str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            var,
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The environment variable at fault (the first one, for [`ConfigError::NotBelow`]).
+    pub fn var(&self) -> &'static str {
+        match self {
+            Self::Invalid { var, .. } | Self::NotBelow { var, .. } => var,
+        }
+    }
+}
+
+/// Which sizing policy runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PolicyName {
+    /// The original controller's rules.
+    Seed,
+    /// Ours.
+    Rightsize,
+}
+
+impl PolicyName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Seed => "seed",
+            Self::Rightsize => "rightsize",
+        }
+    }
+}
+
+impl fmt::Display for PolicyName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PolicyName {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "seed" => Ok(Self::Seed),
+            "rightsize" => Ok(Self::Rightsize),
+            _ => Err(ConfigError::invalid(
+                "POLICY",
+                s,
+                "expected seed or rightsize",
+            )),
+        }
+    }
+}
+
+/// The policy choice and the seed tunables.
+#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+pub struct PolicyArgs {
+    /// Sizing policy: `seed` (the original controller's rules) or `rightsize`.
+    #[arg(long, env = "POLICY", value_name = "NAME", default_value_t = DEFAULT_POLICY.to_string())]
+    pub policy: String,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+}
+
+impl PolicyArgs {
+    pub fn policy(&self) -> Result<PolicyName, ConfigError> {
+        self.policy.parse()
+    }
+}
+
+/// A finite number (surrounding blanks allowed, as Python's `float()` allows them).
+fn number(var: &'static str, value: &str) -> Result<f64, ConfigError> {
+    match value.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(ConfigError::invalid(var, value, "not a number")),
+    }
+}
+
+fn ratio(var: &'static str, value: &str) -> Result<f64, ConfigError> {
+    let x = number(var, value)?;
+    if x > 0.0 && x <= 1.0 {
+        Ok(x)
+    } else {
+        Err(ConfigError::invalid(
+            var,
+            value,
+            "expected a ratio in (0, 1]",
+        ))
+    }
+}
+
+fn positive(var: &'static str, value: &str) -> Result<f64, ConfigError> {
+    let x = number(var, value)?;
+    if x > 0.0 {
+        Ok(x)
+    } else {
+        Err(ConfigError::invalid(var, value, "must be greater than 0"))
+    }
+}
+
+fn non_negative(var: &'static str, value: &str) -> Result<f64, ConfigError> {
+    let x = number(var, value)?;
+    if x >= 0.0 {
+        Ok(x)
+    } else {
+        Err(ConfigError::invalid(var, value, "must not be negative"))
+    }
+}
+
+#[cfg(test)]
+mod tests;
