@@ -1,0 +1,393 @@
+//! [`HistoryWriter`]: batched, merge-on-conflict writes of the history shards.
+//!
+//! Updates are merged into a pending map (no I/O), and a flush (every `flush_interval`, or at
+//! once through [`HistoryWriter::flush_now`] after an OOM kill) writes each shard whose content
+//! changed, once. Every write is a compare-and-swap `PUT` with the resourceVersion last read or
+//! written; on `409 Conflict` the shard is read again, what it holds is merged into the known
+//! state (profiles merge by slot-wise maximum, so nothing is lost or doubled), and the write is
+//! retried after an exponential delay with jitter. A flush that returns `Ok` has stored every
+//! update made before it started; a flush that fails keeps what it could not store and the next
+//! one tries again. The writer keeps the merged state of everything it has seen, which is how a
+//! shard deleted by hand is recreated at the next flush. Only one writer (the leader) is meant
+//! to run, but two at once are safe: they merge each other's data through the conflicts.
+
+mod state;
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client};
+use rightsize_policy::profile::UsageProfile;
+use rightsize_policy::workload::WorkloadRef;
+
+use crate::config::{HistoryConfig, MAX_CONFIGMAP_BYTES};
+use crate::entry::WorkloadHistory;
+use crate::error::{FlushError, UpdateError, WriteShardError};
+use crate::layout;
+use crate::metrics::HistoryMetrics;
+use crate::shard;
+use state::WriterState;
+
+/// What one successful flush did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlushReport {
+    /// Shards written (created or replaced).
+    pub shards_written: usize,
+    /// Shard count after the flush.
+    pub shard_count: u32,
+    /// Workloads the writer knows after the flush.
+    pub entries: usize,
+    /// Bytes written, as the ConfigMap limit counts them.
+    pub bytes_written: usize,
+    /// Write conflicts met (each re-read, merged and retried).
+    pub conflicts: usize,
+    /// Workloads dropped because they were unseen for longer than the TTL.
+    pub collected: usize,
+    pub duration: Duration,
+}
+
+/// Batched writer of the history shards. See the module documentation.
+pub struct HistoryWriter {
+    api: Api<ConfigMap>,
+    config: HistoryConfig,
+    metrics: HistoryMetrics,
+    /// Updates since the last flush started; a plain mutex, never held across an await, so
+    /// [`HistoryWriter::update`] never waits for a flush.
+    pending: Mutex<HashMap<String, WorkloadHistory>>,
+    /// Held for a whole flush: flushes do not overlap.
+    state: tokio::sync::Mutex<WriterState>,
+}
+
+impl HistoryWriter {
+    pub fn new(client: Client, config: HistoryConfig, metrics: HistoryMetrics) -> Self {
+        Self {
+            api: Api::namespaced(client, &config.namespace),
+            config,
+            metrics,
+            pending: Mutex::new(HashMap::new()),
+            state: tokio::sync::Mutex::new(WriterState::default()),
+        }
+    }
+
+    /// Merges one container's profile into what the next flush writes.
+    pub fn update(&self, workload: &WorkloadRef, container: &str, profile: &UsageProfile) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending
+            .entry(workload.key())
+            .or_default()
+            .merge_container(container, profile);
+    }
+
+    /// Merges a whole entry under `key` (a [`WorkloadRef::key`]).
+    pub fn update_entry(&self, key: &str, history: &WorkloadHistory) -> Result<(), UpdateError> {
+        if !is_config_map_key(key) {
+            return Err(UpdateError::InvalidKey {
+                key: key.to_owned(),
+            });
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.entry(key.to_owned()).or_default().merge(history);
+        Ok(())
+    }
+
+    /// Reads the stored shards (once per writer; flushes do it first anyway), so that
+    /// [`HistoryWriter::known`] answers from what a previous writer stored.
+    pub async fn load(&self) -> Result<usize, FlushError> {
+        let mut st = self.state.lock().await;
+        if !st.loaded {
+            self.list_into(&mut st).await?;
+        }
+        Ok(st.known.len())
+    }
+
+    /// The merged history the writer knows for `key`: what it loaded, read on conflicts, and
+    /// was given, flushed or not yet.
+    pub async fn known(&self, key: &str) -> Option<WorkloadHistory> {
+        let mut h = self.state.lock().await.known.get(key).cloned();
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = pending.get(key) {
+            h.get_or_insert_with(WorkloadHistory::new).merge(p);
+        }
+        h
+    }
+
+    /// Flushes now (after an OOM kill, or at shutdown). Waits for a flush in progress first.
+    pub async fn flush_now(&self) -> Result<FlushReport, FlushError> {
+        let start = Instant::now();
+        let result = self.flush(start).await;
+        self.metrics
+            .flushed(result.is_ok(), start.elapsed().as_secs_f64());
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "history flush failed; its data stays pending");
+        }
+        result
+    }
+
+    /// Flushes every `flush_interval` until `shutdown` completes, then flushes once more.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        let mut tick = tokio::time::interval(self.config.flush_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick is immediate: nothing to write yet
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tick.tick() => { let _ = self.flush_now().await; }
+            }
+        }
+        let _ = self.flush_now().await;
+    }
+
+    async fn flush(&self, start: Instant) -> Result<FlushReport, FlushError> {
+        let mut st = self.state.lock().await;
+        let updates = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        st.merge_updates(updates);
+        let cutoff = self.config.cutoff(self.config.clock.now());
+        if st.loaded {
+            self.sync_versions(&mut st, cutoff).await?;
+        } else {
+            self.list_into(&mut st).await?;
+        }
+        let collected = st.collect_garbage(cutoff);
+        st.plan_count(self.config.target_shard_bytes)
+            .ok_or(FlushError::GrowLayout {
+                max: layout::MAX_SHARDS,
+                target: self.config.target_shard_bytes,
+            })?;
+        let mut report = FlushReport {
+            collected,
+            ..FlushReport::default()
+        };
+        let mut done = BTreeSet::new();
+        let mut failures = Vec::new();
+        // Re-evaluated after each write: a conflict may reveal more to write (or a larger
+        // count). Each shard is written at most once per flush.
+        while let Some(index) = st.shards_to_write().into_iter().find(|i| !done.contains(i)) {
+            done.insert(index);
+            match self.write_shard(&mut st, index, cutoff, &mut report).await {
+                Ok(bytes) => {
+                    report.shards_written += 1;
+                    report.bytes_written += bytes;
+                }
+                Err(e) => {
+                    self.metrics.write_failure(e.metric_label());
+                    tracing::warn!(error = %e, "history shard write failed");
+                    failures.push(e);
+                }
+            }
+        }
+        report.shard_count = st.count;
+        report.entries = st.known.len();
+        report.duration = start.elapsed();
+        match failures.len() {
+            0 => Ok(report),
+            failed => Err(FlushError::WriteShards {
+                failed,
+                attempted: done.len(),
+                first: Box::new(failures.swap_remove(0)),
+            }),
+        }
+    }
+
+    /// Lists every shard and merges what they hold into the known state.
+    async fn list_into(&self, st: &mut WriterState) -> Result<(), FlushError> {
+        let lp = ListParams::default().labels(&layout::label_selector());
+        let list = self
+            .api
+            .list(&lp)
+            .await
+            .map_err(|source| FlushError::ListShards {
+                namespace: self.config.namespace.clone(),
+                source,
+            })?;
+        let cutoff = self.config.cutoff(self.config.clock.now());
+        let mut shards: Vec<(u32, shard::DecodedShard)> = list
+            .items
+            .iter()
+            .filter_map(|cm| Some((layout::shard_index(cm.metadata.name.as_deref()?)?, cm)))
+            .map(|(i, cm)| (i, shard::decode_shard(cm)))
+            .collect();
+        // Counts first, so every entry is judged against the final count.
+        for (_, s) in &shards {
+            st.adopt_count(s.recorded_count.unwrap_or(1));
+        }
+        shards.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+        for (index, s) in &shards {
+            shard::report_failures(s, &self.metrics);
+            self.metrics
+                .set_shard(&s.name, s.entries.len() + s.failures.len(), s.bytes);
+            st.absorb(*index, s, cutoff);
+        }
+        st.loaded = true;
+        Ok(())
+    }
+
+    /// Compares the shards' resourceVersions with the last ones seen, from a metadata-only list
+    /// (a few hundred bytes on a real API server, however large the shards): a shard changed by
+    /// someone else is read and merged now rather than after a certain conflict, and a shard
+    /// deleted by hand is recreated by this flush even if nothing homed there changed.
+    async fn sync_versions(&self, st: &mut WriterState, cutoff: i64) -> Result<(), FlushError> {
+        let lp = ListParams::default().labels(&layout::label_selector());
+        let list = self
+            .api
+            .list_metadata(&lp)
+            .await
+            .map_err(|source| FlushError::ListShards {
+                namespace: self.config.namespace.clone(),
+                source,
+            })?;
+        let stored: HashMap<u32, Option<String>> = list
+            .items
+            .iter()
+            .filter_map(|m| {
+                let index = layout::shard_index(m.metadata.name.as_deref()?)?;
+                Some((index, m.metadata.resource_version.clone()))
+            })
+            .collect();
+        let gone: Vec<u32> = st
+            .shards
+            .iter()
+            .filter(|(i, s)| s.resource_version.is_some() && !stored.contains_key(i))
+            .map(|(i, _)| *i)
+            .collect();
+        for index in gone {
+            tracing::info!(shard = %layout::shard_name(index), "history shard is gone; recreating it");
+            st.forget(index);
+        }
+        for (index, rv) in stored {
+            let known = st
+                .shards
+                .get(&index)
+                .and_then(|s| s.resource_version.clone());
+            if known != rv {
+                // A failed read is not fatal: the write will conflict and read again.
+                if let Err(e) = self.reread(st, index, cutoff).await {
+                    tracing::debug!(error = %e, "history shard read failed");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one shard, re-reading and merging on conflict. Returns the bytes stored.
+    async fn write_shard(
+        &self,
+        st: &mut WriterState,
+        index: u32,
+        cutoff: i64,
+        report: &mut FlushReport,
+    ) -> Result<usize, WriteShardError> {
+        let name = layout::shard_name(index);
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(self.config.retry_min_delay)
+            .with_max_delay(self.config.retry_max_delay)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let write = st.build(index);
+            if write.bytes > MAX_CONFIGMAP_BYTES {
+                return Err(WriteShardError::ShardTooLarge {
+                    name,
+                    bytes: write.bytes,
+                    limit: MAX_CONFIGMAP_BYTES,
+                });
+            }
+            let pp = PostParams::default();
+            let creating = write.config_map.metadata.resource_version.is_none();
+            let result = if creating {
+                self.api.create(&pp, &write.config_map).await
+            } else {
+                self.api.replace(&name, &pp, &write.config_map).await
+            };
+            let err = match result {
+                Ok(stored) => {
+                    let bytes = write.bytes;
+                    self.metrics.set_shard(&name, write.entries(), bytes);
+                    st.written(index, write, &stored);
+                    return Ok(bytes);
+                }
+                Err(e) => e,
+            };
+            let last = attempt >= self.config.max_attempts;
+            match err {
+                kube::Error::Api(s) if s.is_conflict() || s.is_already_exists() => {
+                    self.metrics.conflict();
+                    report.conflicts += 1;
+                    let reread = self.reread(st, index, cutoff).await;
+                    match (reread, last) {
+                        (Err(e), true) => return Err(e),
+                        (Ok(()), true) => {
+                            return Err(WriteShardError::ConflictRetriesExhausted {
+                                name,
+                                attempts: attempt,
+                            });
+                        }
+                        (Err(e), false) => {
+                            tracing::debug!(error = %e, "history re-read failed; retrying");
+                        }
+                        (Ok(()), false) => {}
+                    }
+                }
+                kube::Error::Api(s) if s.is_not_found() && !creating && !last => {
+                    // Deleted by hand: recreate it at once from what is known.
+                    tracing::info!(shard = %name, "history shard is gone; recreating it");
+                    st.forget(index);
+                    continue;
+                }
+                source if last => {
+                    return Err(if creating {
+                        WriteShardError::CreateShard { name, source }
+                    } else {
+                        WriteShardError::ReplaceShard { name, source }
+                    });
+                }
+                source => {
+                    tracing::debug!(shard = %name, error = %source, "history write failed; retrying");
+                }
+            }
+            tokio::time::sleep(delays.next().unwrap_or(self.config.retry_max_delay)).await;
+        }
+    }
+
+    /// Reads shard `index` after a conflict and merges it in (or notes that it is gone).
+    async fn reread(
+        &self,
+        st: &mut WriterState,
+        index: u32,
+        cutoff: i64,
+    ) -> Result<(), WriteShardError> {
+        let name = layout::shard_name(index);
+        match self.api.get_opt(&name).await {
+            Ok(Some(cm)) => {
+                let decoded = shard::decode_shard(&cm);
+                shard::report_failures(&decoded, &self.metrics);
+                st.absorb(index, &decoded, cutoff);
+                Ok(())
+            }
+            Ok(None) => {
+                st.forget(index);
+                Ok(())
+            }
+            Err(source) => Err(WriteShardError::ReadShard { name, source }),
+        }
+    }
+}
+
+/// apimachinery `IsConfigMapKey`: `[-._a-zA-Z0-9]+`, at most 253, not `.`/`..`/`..*`.
+fn is_config_map_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && key != "."
+        && !key.starts_with("..")
+}

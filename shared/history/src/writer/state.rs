@@ -1,0 +1,307 @@
+//! What a writer knows, free of I/O: the merged history of every workload it has seen, which of
+//! them are not yet safely stored, and what each shard held when last read or written.
+//!
+//! The invariant everything else relies on: a key is *dirty* unless the value the writer knows
+//! for it is stored in the key's home shard (under the current count). Hence:
+//! - a shard write stores every known key homed there, then clears their dirty marks;
+//! - a copy of a key in another shard (a *stray*: left by a layout growth, or written by a writer
+//!   with an older count) is dropped only when the key is clean, because then its home holds a
+//!   value at least as large (every value read was merged into what the writer knows);
+//! - growing the count dirties exactly the keys that move (jump hashing: into the new shards).
+//!
+//! Shards are written in descending index order. Under jump hashing a key only ever moves to a
+//! higher shard, so homes are written before the shards holding their strays, and one flush
+//! completes a growth: new shards first, then the old ones without the moved keys.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::entry::WorkloadHistory;
+use crate::layout;
+use crate::shard::{self, DecodedShard, RawEntry};
+
+/// What the writer last saw of one shard.
+#[derive(Debug, Default)]
+pub(crate) struct ShardState {
+    /// `None` while the shard is not known to exist (the next write creates it).
+    pub resource_version: Option<String>,
+    pub meta: Option<ObjectMeta>,
+    /// Keys decoded from the shard, homed there or not.
+    present: BTreeSet<String>,
+    /// Keys stored as base64 text in `data` (a hand edit): rewritten into `binaryData`.
+    text: BTreeSet<String>,
+    /// Values this build cannot decode, kept as they are unless the writer has a value for
+    /// that key homed in this shard (then the undecodable one is replaced).
+    foreign: BTreeMap<String, RawEntry>,
+}
+
+/// A shard ready to be written, and what it contains.
+pub(crate) struct ShardWrite {
+    pub config_map: ConfigMap,
+    /// Bytes as the 1 MiB limit counts them.
+    pub bytes: usize,
+    /// Keys homed in this shard; the write stores their known value.
+    pub homed: Vec<String>,
+    /// Dirty keys homed elsewhere, kept here until their home holds them.
+    pub strays: Vec<String>,
+    /// Undecodable values kept as they were.
+    pub foreign: BTreeMap<String, RawEntry>,
+}
+
+impl ShardWrite {
+    pub fn entries(&self) -> usize {
+        self.homed.len() + self.strays.len() + self.foreign.len()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct WriterState {
+    /// Whether the stored shards have been listed once since start.
+    pub loaded: bool,
+    pub count: u32,
+    pub known: HashMap<String, WorkloadHistory>,
+    pub dirty: HashSet<String>,
+    pub shards: BTreeMap<u32, ShardState>,
+}
+
+impl Default for WriterState {
+    fn default() -> Self {
+        Self {
+            loaded: false,
+            count: 1,
+            known: HashMap::new(),
+            dirty: HashSet::new(),
+            shards: BTreeMap::new(),
+        }
+    }
+}
+
+impl WriterState {
+    pub fn home(&self, key: &str) -> u32 {
+        layout::shard_of(key, self.count)
+    }
+
+    /// Merges updates from the caller; a key becomes dirty if its value changed.
+    pub fn merge_updates(&mut self, updates: HashMap<String, WorkloadHistory>) {
+        for (key, history) in updates {
+            let changed = match self.known.get_mut(&key) {
+                Some(h) => h.merge(&history),
+                None => {
+                    self.known.insert(key.clone(), history);
+                    true
+                }
+            };
+            if changed {
+                self.dirty.insert(key);
+            }
+        }
+    }
+
+    /// Takes in what shard `index` stores (after a list, or a re-read on conflict). Entries
+    /// older than `cutoff` are not taken (garbage); the shard keeps listing them as present so
+    /// that its next write drops them.
+    pub fn absorb(&mut self, index: u32, shard: &DecodedShard, cutoff: i64) {
+        if let Some(n) = shard.recorded_count {
+            self.adopt_count(n);
+        }
+        let mut state = ShardState {
+            resource_version: shard.resource_version.clone(),
+            meta: Some(shard.meta.clone()),
+            ..ShardState::default()
+        };
+        for (key, stored, raw) in &shard.entries {
+            state.present.insert(key.clone());
+            if matches!(raw, RawEntry::Text(_)) {
+                state.text.insert(key.clone());
+            }
+            if stored.last_activity().is_none_or(|t| t < cutoff) {
+                continue;
+            }
+            let (changed, new) = match self.known.get_mut(key) {
+                Some(h) => (h.merge(stored), false),
+                None => {
+                    self.known.insert(key.clone(), stored.clone());
+                    (false, true)
+                }
+            };
+            if self.home(key) == index {
+                // At home: clean exactly when what is known is what is stored.
+                if self.known.get(key) == Some(stored) {
+                    self.dirty.remove(key);
+                } else {
+                    self.dirty.insert(key.clone());
+                }
+            } else if changed || new {
+                // A stray that adds something: dirty until its home holds it. One that adds
+                // nothing leaves the key as it was (if clean, its home already holds more).
+                self.dirty.insert(key.clone());
+            }
+        }
+        for (key, raw, _) in &shard.failures {
+            state.foreign.insert(key.clone(), raw.clone());
+        }
+        // A known key homed here but missing (an entry deleted by hand) must be written back.
+        for key in self.known.keys() {
+            if layout::shard_of(key, self.count) == index && !state.present.contains(key) {
+                self.dirty.insert(key.clone());
+            }
+        }
+        self.shards.insert(index, state);
+    }
+
+    /// The shard was found missing: the next write creates it with everything known for it.
+    pub fn forget(&mut self, index: u32) {
+        self.shards.insert(index, ShardState::default());
+        let count = self.count;
+        self.dirty.extend(
+            self.known
+                .keys()
+                .filter(|k| layout::shard_of(k, count) == index)
+                .cloned(),
+        );
+    }
+
+    /// Raises the shard count to `n` (never lowers it); the keys that move become dirty.
+    pub fn adopt_count(&mut self, n: u32) {
+        let n = n.min(layout::MAX_SHARDS);
+        if n <= self.count {
+            return;
+        }
+        let old = self.count;
+        for key in self.known.keys() {
+            let h = layout::key_hash(key);
+            if layout::jump_hash(h, old) != layout::jump_hash(h, n) {
+                self.dirty.insert(key.clone());
+            }
+        }
+        self.count = n;
+    }
+
+    /// Forgets entries whose newest activity is before `cutoff`; their shards drop them at
+    /// their next write (they are still listed as present there).
+    pub fn collect_garbage(&mut self, cutoff: i64) -> usize {
+        let before = self.known.len();
+        let dirty = &mut self.dirty;
+        self.known.retain(|key, h| {
+            let keep = h.last_activity().is_some_and(|t| t >= cutoff);
+            if !keep {
+                dirty.remove(key);
+            }
+            keep
+        });
+        before - self.known.len()
+    }
+
+    /// Grows the count until every shard's entries fit in `target` bytes. `None` if no count
+    /// up to [`layout::MAX_SHARDS`] does.
+    pub fn plan_count(&mut self, target: usize) -> Option<u32> {
+        let sizes: Vec<(u64, usize)> = self
+            .known
+            .iter()
+            .map(|(k, h)| (layout::key_hash(k), h.encode().len()))
+            .collect();
+        let fixed: BTreeMap<u32, usize> = self
+            .shards
+            .iter()
+            .map(|(i, s)| (*i, s.foreign.values().map(RawEntry::size).sum()))
+            .collect();
+        let n = layout::count_for(&sizes, &fixed, self.count, target)?;
+        self.adopt_count(n);
+        Some(n)
+    }
+
+    /// Shards that differ from what should be stored, highest index first (see module docs).
+    /// Shards at or above the count (made by hand, or by a writer that never recorded its
+    /// count) are left alone: their entries were merged into the known state and are written
+    /// to their homes, and readers merge the duplicates.
+    pub fn shards_to_write(&self) -> Vec<u32> {
+        let mut out: BTreeSet<u32> = self.dirty.iter().map(|k| self.home(k)).collect();
+        for (index, s) in self.shards.range(..self.count) {
+            let stale = s.present.iter().any(|k| {
+                !self.known.contains_key(k) || self.home(k) != *index || s.text.contains(k)
+            });
+            let replaced = s
+                .foreign
+                .keys()
+                .any(|k| self.known.contains_key(k) && self.home(k) == *index);
+            if stale || replaced {
+                out.insert(*index);
+            }
+        }
+        out.into_iter().rev().collect()
+    }
+
+    /// The content shard `index` should have now, as a compare-and-swap write.
+    pub fn build(&self, index: u32) -> ShardWrite {
+        let state = self.shards.get(&index);
+        let mut homed: Vec<String> = self
+            .known
+            .keys()
+            .filter(|k| self.home(k) == index)
+            .cloned()
+            .collect();
+        homed.sort_unstable();
+        let mut strays = Vec::new();
+        let mut foreign = BTreeMap::new();
+        if let Some(s) = state {
+            for key in &s.present {
+                if self.home(key) != index
+                    && self.dirty.contains(key)
+                    && self.known.contains_key(key)
+                {
+                    strays.push(key.clone());
+                }
+            }
+            for (key, raw) in &s.foreign {
+                if !(self.known.contains_key(key) && self.home(key) == index) {
+                    foreign.insert(key.clone(), raw.clone());
+                }
+            }
+        }
+        let entries: Vec<(String, RawEntry)> = homed
+            .iter()
+            .chain(&strays)
+            .map(|k| (k.clone(), RawEntry::Binary(self.known[k].encode())))
+            .chain(foreign.iter().map(|(k, r)| (k.clone(), r.clone())))
+            .collect();
+        let bytes = entries.iter().map(|(_, r)| r.size()).sum();
+        let config_map = shard::build_shard(
+            index,
+            self.count,
+            state.and_then(|s| s.meta.as_ref()),
+            state.and_then(|s| s.resource_version.clone()),
+            entries,
+        );
+        ShardWrite {
+            config_map,
+            bytes,
+            homed,
+            strays,
+            foreign,
+        }
+    }
+
+    /// Records a successful write of `index`; `stored` is the server's answer.
+    pub fn written(&mut self, index: u32, write: ShardWrite, stored: &ConfigMap) {
+        for key in &write.homed {
+            self.dirty.remove(key);
+        }
+        let present = write.homed.into_iter().chain(write.strays).collect();
+        self.shards.insert(
+            index,
+            ShardState {
+                resource_version: stored.metadata.resource_version.clone(),
+                meta: Some(stored.metadata.clone()),
+                present,
+                text: BTreeSet::new(),
+                foreign: write.foreign,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;
