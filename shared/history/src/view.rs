@@ -134,8 +134,10 @@ async fn run(
                 let fresh = Index::reset(std::mem::take(&mut initial));
                 metrics.set_view_entries(fresh.len());
                 *index.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-                ready.send_replace(true);
+                // Count the event before announcing readiness, so that a caller woken by
+                // readiness reads a counter that already includes the initial list.
                 applied.send_modify(|n| *n += 1);
+                ready.send_replace(true);
             }
             Event::Apply(cm) => {
                 if let Some((name, entries)) = decode(&cm, &metrics) {

@@ -1,0 +1,120 @@
+//! Writers: concurrent flushes under injected conflicts, and restarts.
+
+use std::collections::HashMap;
+
+use rightsize_history::{HistoryConfig, HistoryWriter, WorkloadHistory};
+
+use crate::common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_writers_flushing_concurrently_under_conflicts_lose_no_update() -> anyhow::Result<()> {
+    let env = start().await?;
+    // A small target so that the layout also grows while both write.
+    let config = HistoryConfig {
+        target_shard_bytes: 3 * 1024,
+        ..env.config()
+    };
+    let a = HistoryWriter::new(env.client.clone(), config.clone(), env.metrics.clone());
+    let b = HistoryWriter::new(env.sim.client()?, config, env.metrics.clone());
+    env.sim.faults().set_conflict_rate(0.3);
+    let mut expected: HashMap<String, WorkloadHistory> = HashMap::new();
+    for round in 0..5i64 {
+        // Overlapping workloads (30..60 written by both), same hours, different peaks.
+        for (writer, range, seed) in [(&a, 0..60, 1), (&b, 30..90, 2)] {
+            for i in range {
+                let p = profile(seed * 1000 + i as u64, round * 3, 3);
+                writer.update(&workload(i), "app", &p);
+                expected
+                    .entry(key(i))
+                    .or_default()
+                    .merge_container("app", &p);
+            }
+        }
+        let (ra, rb) = tokio::join!(flush_until_ok(&a), flush_until_ok(&b));
+        ra?;
+        rb?;
+    }
+    env.sim.faults().clear();
+    let stored = env.stored().await?;
+    assert_eq!(stored.len(), 90);
+    for (k, want) in &expected {
+        assert_eq!(&stored[k].0, want, "{k}: an update is missing");
+    }
+    assert!(
+        env.metrics.write_conflicts() > 0,
+        "no conflict was exercised"
+    );
+    assert!(env.shards().await?.len() > 1, "the layout did not grow");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_writer_resumes_from_the_stored_state() -> anyhow::Result<()> {
+    let env = start().await?;
+    let first = HistoryWriter::new(env.client.clone(), env.config(), env.metrics.clone());
+    for i in 0..20 {
+        first.update(&workload(i), "app", &profile(i as u64, 0, 10));
+    }
+    first.flush_now().await?;
+    // Updated but never flushed: not acknowledged, so the restart may lose it.
+    first.update(&workload(0), "app", &profile(99, 10, 1));
+    drop(first);
+
+    let second = HistoryWriter::new(env.client.clone(), env.config(), env.metrics.clone());
+    assert_eq!(second.load().await?, 20);
+    let mut want = WorkloadHistory::new();
+    want.merge_container("app", &profile(0, 0, 10));
+    assert_eq!(second.known(&key(0)).await, Some(want.clone()));
+    // New data merges with the stored history instead of replacing it.
+    let newer = profile(7, 10, 5);
+    second.update(&workload(0), "app", &newer);
+    second.update(&workload(0), "sidecar", &newer);
+    second.flush_now().await?;
+    want.merge_container("app", &newer);
+    want.merge_container("sidecar", &newer);
+    let stored = env.stored().await?;
+    assert_eq!(stored[&key(0)].0, want);
+    assert_eq!(
+        stored[&key(0)].0.container("app").unwrap().hours_observed(),
+        15
+    );
+    assert_eq!(stored.len(), 20);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_that_died_during_a_layout_growth_is_completed_by_the_next() -> anyhow::Result<()>
+{
+    let env = start().await?;
+    let small = HistoryConfig {
+        target_shard_bytes: 4 * 1024,
+        max_attempts: 1,
+        ..env.config()
+    };
+    let first = HistoryWriter::new(env.client.clone(), env.config(), env.metrics.clone());
+    for i in 0..150 {
+        first.update(&workload(i), "app", &profile(i as u64, 0, 4));
+    }
+    first.flush_now().await?;
+    drop(first);
+    // The growth to several shards fails part-way (half the requests fail, no retries).
+    let dying = HistoryWriter::new(env.client.clone(), small.clone(), env.metrics.clone());
+    env.sim.faults().set_error_rate(0.5);
+    let _ = dying.flush_now().await;
+    let _ = dying.flush_now().await;
+    drop(dying);
+    env.sim.faults().clear();
+
+    let next = HistoryWriter::new(env.client.clone(), small, env.metrics.clone());
+    next.update(&workload(150), "app", &profile(150, 0, 4));
+    flush_until_ok(&next).await?;
+    let stored = env.stored().await?;
+    assert_eq!(stored.len(), 151);
+    for i in 0..151 {
+        let (h, shards) = &stored[&key(i)];
+        assert_eq!(h.container("app"), Some(&profile(i as u64, 0, 4)), "{i}");
+        assert_eq!(shards.len(), 1, "{} is in {shards:?}", key(i));
+    }
+    assert!(env.shards().await?.len() > 1);
+    Ok(())
+}
