@@ -12,8 +12,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    // Boxed: with the policies' tunables it is far larger than the other variants.
     /// Replay memory traces through sizing policies and score them (DESIGN §5).
-    Evaluate(EvaluateArgs),
+    Evaluate(Box<EvaluateArgs>),
     /// Serve a simulated Kubernetes API server and write a kubeconfig for it (DESIGN §6).
     Apiserver(rightsize_sim_cluster::cli::ApiserverArgs),
 }

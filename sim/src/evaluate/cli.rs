@@ -1,8 +1,11 @@
 //! The `evaluate` subcommand: arguments, their parsing (durations, memory quantities) and the
-//! run that prints the report. `main.rs` only dispatches here.
+//! run that prints the report. `main.rs` only dispatches here. The tunables of `seed` and
+//! `rightsize` are the controller's own configuration groups (`rightsize_policy::config`), so a
+//! replay runs with exactly the flags and environment variables the controller would read.
 use std::io::Write;
 use std::path::PathBuf;
 
+use rightsize_policy::config::{ConfigError, RightsizeArgs, SeedArgs};
 use rightsize_policy::quantity::{NANOS_PER_UNIT, Quantity};
 use thiserror::Error;
 
@@ -14,6 +17,8 @@ use super::trace::{TraceError, load_dir};
 /// Why an evaluation could not run.
 #[derive(Debug, Error)]
 pub enum EvaluateError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error(transparent)]
     Trace(#[from] TraceError),
     #[error("unknown policy `{name}`; known: {known}")]
@@ -59,6 +64,13 @@ pub struct EvaluateArgs {
     /// Also report every workload.
     #[arg(long)]
     pub per_workload: bool,
+    #[command(
+        flatten,
+        next_help_heading = "Policy seed (the original controller's variables)"
+    )]
+    pub seed: SeedArgs,
+    #[command(flatten, next_help_heading = "Policy rightsize")]
+    pub rightsize: RightsizeArgs,
 }
 
 impl EvaluateArgs {
@@ -71,15 +83,22 @@ impl EvaluateArgs {
             default_memory: DEFAULT_MEMORY,
             json: false,
             per_workload: false,
+            seed: SeedArgs::default(),
+            rightsize: RightsizeArgs::default(),
         }
     }
 
-    /// Loads the traces, replays them under the built-in policies and writes the report.
+    /// Loads the traces, replays them under the built-in policies, `seed` and `rightsize` tuned
+    /// by their flags and variables, and writes the report. An invalid tunable is an error
+    /// naming its variable, even when its policy is not replayed (as the controller fails at
+    /// start).
     pub fn run(&self, out: &mut dyn Write) -> Result<(), EvaluateError> {
-        self.run_with(&Registry::builtin(), out)
+        let registry = Registry::with_params(self.seed.params()?, self.rightsize.params()?);
+        self.run_with(&registry, out)
     }
 
-    /// As `run`, with the policies of `registry`.
+    /// As `run`, with the policies of `registry` as they are: the `seed` and `rightsize`
+    /// tunables of `self` are not applied.
     pub fn run_with(&self, registry: &Registry, out: &mut dyn Write) -> Result<(), EvaluateError> {
         let names: Vec<&str> = if self.policies.is_empty() {
             DEFAULT_POLICIES.to_vec()

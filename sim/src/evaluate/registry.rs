@@ -67,8 +67,14 @@ impl Registry {
         }
     }
 
-    /// The built-in policies of `EVALUATION.md` plus `rightsize`.
+    /// The built-in policies of `EVALUATION.md` plus `rightsize`, with default tunables.
     pub fn builtin() -> Self {
+        Self::with_params(SeedParams::default(), RightsizeParams::default())
+    }
+
+    /// The built-in policies, `seed` and `rightsize` with the tunables given (the `evaluate`
+    /// flags and environment variables).
+    pub fn with_params(seed: SeedParams, rightsize: RightsizeParams) -> Self {
         let mut r = Self::empty();
         r.register("static", "declared size forever", Mode::Policy, || {
             Box::new(StaticPolicy)
@@ -89,7 +95,7 @@ impl Registry {
             "seed",
             "the original controller's rules",
             Mode::Policy,
-            || Box::new(SeedPolicy::new(SeedParams::default())),
+            move || Box::new(SeedPolicy::new(seed)),
         );
         r.register(
             "vpa",
@@ -103,8 +109,8 @@ impl Registry {
             Mode::Policy,
             || Box::new(KrrPolicy::new()),
         );
-        r.register("rightsize", "ours", Mode::Policy, || {
-            Box::new(RightsizePolicy::new(RightsizeParams::default()))
+        r.register("rightsize", "ours", Mode::Policy, move || {
+            Box::new(RightsizePolicy::new(rightsize))
         });
         r
     }

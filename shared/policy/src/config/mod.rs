@@ -11,21 +11,33 @@
 //! ConfigMap entry is found at once. Numeric flags accept a leading `-` (`--cooldown-period-seconds
 //! -5`) so that a negative value gets this message rather than clap's "unexpected argument".
 //!
-//! One module per group, re-exported here: `seed` ([`SeedArgs`]), `metrics` ([`MetricsArgs`],
-//! [`SelectorArgs`]), `logging` ([`LoggingArgs`]). This file holds the policy choice
-//! ([`PolicyArgs`]), the error type and the value checks the groups share.
+//! One module per group, re-exported here: `seed` ([`SeedArgs`]), `rightsize`
+//! ([`RightsizeArgs`]), `metrics` ([`MetricsArgs`], [`SelectorArgs`]), `logging`
+//! ([`LoggingArgs`]). This file holds the policy choice ([`PolicyArgs`]), the error type and the
+//! value checks the groups share.
 
 use std::fmt;
 use std::str::FromStr;
 
+use crate::quantity::{NANOS_PER_UNIT, Quantity};
+
 mod logging;
 mod metrics;
+mod rightsize;
 mod seed;
 
 pub use logging::{DEFAULT_LOG_LEVEL, LogLevel, LoggingArgs};
 pub use metrics::{
     DEFAULT_METRICS_FETCH_INTERVAL_SECONDS, DEFAULT_METRICS_SERVER_URL, DEFAULT_VERIFY_CERT,
     MetricsArgs, MetricsConfig, SelectorArgs,
+};
+pub use rightsize::{
+    DEFAULT_RIGHTSIZE_BURST_HEADROOM_AT_1GI, DEFAULT_RIGHTSIZE_CONFIDENCE_HOURS,
+    DEFAULT_RIGHTSIZE_CONFIDENCE_K, DEFAULT_RIGHTSIZE_DOWN_HYSTERESIS,
+    DEFAULT_RIGHTSIZE_DOWN_INTERVAL_SECONDS, DEFAULT_RIGHTSIZE_FLOOR, DEFAULT_RIGHTSIZE_GROW_AT,
+    DEFAULT_RIGHTSIZE_MARGIN, DEFAULT_RIGHTSIZE_OOM_BUMP, DEFAULT_RIGHTSIZE_QUANTILE,
+    DEFAULT_RIGHTSIZE_RECENT_HOURS, DEFAULT_RIGHTSIZE_WEEKLY_JITTER_HOURS,
+    DEFAULT_RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS, DEFAULT_RIGHTSIZE_WEEKLY_WEEKS, RightsizeArgs,
 };
 pub use seed::{
     DEFAULT_COOLDOWN_PERIOD_SECONDS, DEFAULT_MIN_REQUEST_MEMORY_MIB, DEFAULT_SCALE_DOWN_MIN_DIFF,
@@ -110,7 +122,7 @@ impl FromStr for PolicyName {
     }
 }
 
-/// The policy choice and the seed tunables.
+/// The policy choice and the tunables of each policy.
 #[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
 pub struct PolicyArgs {
     /// Sizing policy: `seed` (the original controller's rules) or `rightsize`.
@@ -118,6 +130,8 @@ pub struct PolicyArgs {
     pub policy: String,
     #[command(flatten)]
     pub seed: SeedArgs,
+    #[command(flatten)]
+    pub rightsize: RightsizeArgs,
 }
 
 impl PolicyArgs {
@@ -162,6 +176,73 @@ fn non_negative(var: &'static str, value: &str) -> Result<f64, ConfigError> {
         Ok(x)
     } else {
         Err(ConfigError::invalid(var, value, "must not be negative"))
+    }
+}
+
+fn at_least(var: &'static str, value: &str, min: f64) -> Result<f64, ConfigError> {
+    let x = number(var, value)?;
+    if x >= min {
+        Ok(x)
+    } else {
+        Err(ConfigError::invalid(
+            var,
+            value,
+            format!("must be at least {min}"),
+        ))
+    }
+}
+
+/// A fraction in [0, 1).
+fn fraction(var: &'static str, value: &str) -> Result<f64, ConfigError> {
+    let x = number(var, value)?;
+    if (0.0..1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(ConfigError::invalid(
+            var,
+            value,
+            "expected a fraction in [0, 1)",
+        ))
+    }
+}
+
+/// A whole number in `min..=max`, written as any number (`24`, `24.0`, `2.4e1`).
+fn whole(var: &'static str, value: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
+    let x = number(var, value)?;
+    if x.fract() == 0.0 && x >= min as f64 && x <= max as f64 {
+        Ok(x as i64)
+    } else {
+        Err(ConfigError::invalid(
+            var,
+            value,
+            format!("expected a whole number from {min} to {max}"),
+        ))
+    }
+}
+
+/// Bytes of a memory quantity (`344Mi`, `1Gi`, `16777216`), read as the API server reads it;
+/// negative amounts and fractions of a byte (`100m`) are refused.
+fn memory(var: &'static str, value: &str) -> Result<f64, ConfigError> {
+    let q = Quantity::parse(value.trim()).map_err(|e| {
+        ConfigError::invalid(
+            var,
+            value,
+            format!(
+                "expected a memory quantity such as 16Mi or 1Gi ({})",
+                e.kind
+            ),
+        )
+    })?;
+    if q.nanos() < 0 {
+        Err(ConfigError::invalid(var, value, "must not be negative"))
+    } else if q.nanos() % NANOS_PER_UNIT != 0 {
+        Err(ConfigError::invalid(
+            var,
+            value,
+            "not a whole number of bytes",
+        ))
+    } else {
+        Ok(q.as_f64())
     }
 }
 

@@ -1,6 +1,6 @@
 //! The original controller's tunables (policy `seed`): `SCALE_*`, `COOLDOWN_PERIOD_SECONDS` and
 //! `MIN_REQUEST_MEMORY`, with ORIGINAL.md's defaults.
-use super::{ConfigError, non_negative, number, positive, ratio};
+use super::{ConfigError, fraction, non_negative, positive, ratio};
 use crate::seed::{MIB, SeedParams};
 
 /// `SCALE_UP_THRESHOLD`: usage/request ratio at or above which memory grows (ORIGINAL.md: 0.8).
@@ -99,6 +99,22 @@ pub struct SeedArgs {
     pub min_request_memory: String,
 }
 
+impl Default for SeedArgs {
+    /// Every variable unset: what clap produces from an empty command line and environment.
+    fn default() -> Self {
+        Self {
+            scale_up_threshold: DEFAULT_SCALE_UP_THRESHOLD.to_string(),
+            scale_up_usage_multiplier: DEFAULT_SCALE_UP_USAGE_MULTIPLIER.to_string(),
+            scale_up_min_growth: DEFAULT_SCALE_UP_MIN_GROWTH.to_string(),
+            scale_down_threshold: DEFAULT_SCALE_DOWN_THRESHOLD.to_string(),
+            scale_down_usage_multiplier: DEFAULT_SCALE_DOWN_USAGE_MULTIPLIER.to_string(),
+            scale_down_min_diff: DEFAULT_SCALE_DOWN_MIN_DIFF.to_string(),
+            cooldown_period_seconds: DEFAULT_COOLDOWN_PERIOD_SECONDS.to_string(),
+            min_request_memory: DEFAULT_MIN_REQUEST_MEMORY_MIB.to_string(),
+        }
+    }
+}
+
 impl SeedArgs {
     /// The validated tunables; `MIN_REQUEST_MEMORY` (MiB) becomes bytes.
     pub fn params(&self) -> Result<SeedParams, ConfigError> {
@@ -112,14 +128,7 @@ impl SeedArgs {
                 other_value: self.scale_up_threshold.clone(),
             });
         }
-        let min_diff = number("SCALE_DOWN_MIN_DIFF", &self.scale_down_min_diff)?;
-        if !(0.0..1.0).contains(&min_diff) {
-            return Err(ConfigError::invalid(
-                "SCALE_DOWN_MIN_DIFF",
-                &self.scale_down_min_diff,
-                "expected a fraction in [0, 1)",
-            ));
-        }
+        let min_diff = fraction("SCALE_DOWN_MIN_DIFF", &self.scale_down_min_diff)?;
         Ok(SeedParams {
             scale_up_threshold: up,
             scale_up_usage_multiplier: positive(

@@ -48,10 +48,28 @@ const VARIABLES: [&str; 15] = [
     "POLICY",
 ];
 
+/// One per field of `RightsizeParams`.
+const RIGHTSIZE_VARIABLES: [&str; 14] = [
+    "RIGHTSIZE_MARGIN",
+    "RIGHTSIZE_RECENT_HOURS",
+    "RIGHTSIZE_QUANTILE",
+    "RIGHTSIZE_WEEKLY_WEEKS",
+    "RIGHTSIZE_WEEKLY_JITTER_HOURS",
+    "RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS",
+    "RIGHTSIZE_CONFIDENCE_HOURS",
+    "RIGHTSIZE_CONFIDENCE_K",
+    "RIGHTSIZE_OOM_BUMP",
+    "RIGHTSIZE_GROW_AT",
+    "RIGHTSIZE_DOWN_HYSTERESIS",
+    "RIGHTSIZE_DOWN_INTERVAL_SECONDS",
+    "RIGHTSIZE_BURST_HEADROOM_AT_1GI",
+    "RIGHTSIZE_FLOOR",
+];
+
 #[test]
-fn every_original_variable_is_read_from_the_environment_and_a_kebab_case_flag() {
+fn every_variable_is_read_from_the_environment_and_a_kebab_case_flag() {
     let cmd = Cli::command();
-    for var in VARIABLES {
+    for var in VARIABLES.iter().chain(&RIGHTSIZE_VARIABLES) {
         let arg = cmd
             .get_arguments()
             .find(|a| a.get_env().and_then(|e| e.to_str()) == Some(var))
@@ -63,7 +81,11 @@ fn every_original_variable_is_read_from_the_environment_and_a_kebab_case_flag() 
         .get_arguments()
         .filter(|a| a.get_env().is_some())
         .count();
-    assert_eq!(with_env, VARIABLES.len(), "an argument without a test");
+    assert_eq!(
+        with_env,
+        VARIABLES.len() + RIGHTSIZE_VARIABLES.len(),
+        "an argument without a test"
+    );
 }
 
 #[test]
@@ -91,6 +113,8 @@ fn defaults_are_those_of_the_original_controller() {
     assert_eq!(p.cooldown_seconds, 600.0);
     assert_eq!(p.min_request_bytes, 100.0 * 1_048_576.0);
     assert_eq!(p, SeedParams::default(), "config and seed defaults agree");
+    assert_eq!(cli.policy.seed, SeedArgs::default());
+    assert_eq!(cli.policy.rightsize, RightsizeArgs::default());
 }
 
 #[test]
@@ -104,6 +128,10 @@ fn help_shows_each_variable_and_default() {
         "[default: https://metrics-server.kube-system.svc.cluster.local]",
         "[default: INFO]",
         "[default: rightsize]",
+        "--rightsize-burst-headroom-at-1gi <QUANTITY>",
+        "[env: RIGHTSIZE_FLOOR=",
+        "[default: 344Mi]",
+        "[default: 14400]",
     ] {
         assert!(help.contains(needle), "{needle} missing from\n{help}");
     }
