@@ -140,11 +140,19 @@ impl SimCluster {
         )
     }
 
-    /// Write [`Self::kubeconfig_yaml`] to `path`.
+    /// Write [`Self::kubeconfig_yaml`] to `path`, atomically (a sibling temporary file renamed
+    /// into place), so whoever waits for the file to appear never reads half of it.
     pub fn write_kubeconfig(&self, path: &Path) -> Result<(), Error> {
-        std::fs::write(path, self.kubeconfig_yaml()).map_err(|source| Error::WriteKubeconfig {
+        let err = |source| Error::WriteKubeconfig {
             path: path.to_path_buf(),
             source,
+        };
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(".{}.tmp", std::process::id()));
+        std::fs::write(&tmp, self.kubeconfig_yaml()).map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(e)
         })
     }
 

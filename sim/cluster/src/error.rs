@@ -263,6 +263,20 @@ impl ApiError {
             ),
         )
     }
+    /// 415 `UnsupportedMediaType` for a create/update body the sim cannot decode.
+    pub fn unsupported_body(message: impl Into<String>) -> Self {
+        Self::new(415, "UnsupportedMediaType", message)
+    }
+    /// 406 `NotAcceptable`: the client accepts no media type the sim answers with (JSON only).
+    pub fn not_acceptable(accept: &str) -> Self {
+        Self::new(
+            406,
+            "NotAcceptable",
+            format!(
+                "only the following media types are accepted: application/json (the simulated API server does not encode protobuf; got Accept {accept:?})"
+            ),
+        )
+    }
     /// 500 `InternalError`, worded as apimachinery `NewInternalError`.
     pub fn internal(message: impl Into<String>) -> Self {
         let m = message.into();

@@ -4,6 +4,8 @@
 //! Every failure is a `Status` body; bodies are capped at the real server's 3 MiB.
 
 pub mod discovery;
+pub mod openapi;
+pub mod protobuf;
 pub mod table;
 pub mod watch;
 
@@ -45,6 +47,11 @@ pub fn router(cluster: Shared) -> Router {
         .route(
             "/apis/{group}/{version}",
             get(|Path((g, v)): Path<(String, String)>| async move { json_or_404(discovery::resource_list(&g, &v)) }),
+        )
+        .route("/openapi/v3", get(|| async { json_ok(&openapi::root()) }))
+        .route(
+            "/openapi/v3/{*path}",
+            get(|State(c): State<Shared>, Path(p): Path<String>| async move { json_or_404(openapi::group_version(&p, c.config.version)) }),
         )
         .route("/api/v1/{*rest}", any(core_handler))
         .route("/apis/{group}/{version}/{*rest}", any(group_handler))
@@ -195,16 +202,37 @@ async fn read_body(body: Body) -> ApiResult<Bytes> {
         })
 }
 
-fn parse_json(bytes: &[u8]) -> ApiResult<Value> {
-    // Protobuf bodies start with the magic "k8s\0"; only JSON is served.
-    if bytes.starts_with(b"k8s\0") {
-        return Err(ApiError::unsupported_media_type(
-            "application/vnd.kubernetes.protobuf",
-        ));
+/// A create/update/delete body: JSON, or Kubernetes protobuf (by Content-Type or magic bytes)
+/// for the kinds [`protobuf`] decodes.
+fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> ApiResult<Value> {
+    if protobuf::is_protobuf(header(headers, "content-type"), bytes) {
+        return protobuf::decode(bytes);
     }
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
     })
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Responses are always JSON. A client that lists protobuf (or anything else) but neither JSON
+/// nor a wildcard could not read them: 406, as the real server answers an unservable Accept.
+fn check_accept(accept: &str) -> ApiResult<()> {
+    let acceptable = accept.trim().is_empty()
+        || accept.split(',').any(|r| {
+            let media = r.split(';').next().unwrap_or("").trim();
+            media.is_empty() || media == "*/*" || media == "application/*" || media.contains("json")
+        });
+    if acceptable {
+        Ok(())
+    } else {
+        Err(ApiError::not_acceptable(accept))
+    }
 }
 
 fn is_true(q: &HashMap<String, String>, k: &str) -> bool {
@@ -248,10 +276,8 @@ async fn dispatch(
         return Err(ApiError::no_route());
     }
     let ns = t.ns.clone().unwrap_or_default();
-    let accept = headers
-        .get("accept")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let accept = header(headers, "accept");
+    check_accept(accept)?;
     let wants_table = accept.contains("as=Table");
     if def.is_virtual() {
         if method != Method::GET {
@@ -318,22 +344,18 @@ async fn dispatch(
             if def.namespaced && t.ns.is_none() {
                 return Err(ApiError::method_not_allowed("POST", def.plural));
             }
-            let body = parse_json(&read_body(body).await?)?;
+            let body = parse_body(headers, &read_body(body).await?)?;
             let created = c.create(def, &ns, body).await?;
             Ok(json_status(StatusCode::CREATED, &created))
         }
         (Method::PUT, Some(name)) => {
             let sub = Sub::parse(def, t.sub.as_deref())?;
-            let body = parse_json(&read_body(body).await?)?;
+            let body = parse_body(headers, &read_body(body).await?)?;
             Ok(json_ok(&c.replace(def, &ns, name, sub, body)?))
         }
         (Method::PATCH, Some(name)) => {
             let sub = Sub::parse(def, t.sub.as_deref())?;
-            let ct = headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let kind = PatchKind::from_content_type(ct)?;
+            let kind = PatchKind::from_content_type(header(headers, "content-type"))?;
             let bytes = read_body(body).await?;
             let fm = q.get("fieldManager").map(String::as_str);
             Ok(json_ok(
@@ -359,7 +381,7 @@ async fn dispatch(
             let opts = if bytes.is_empty() {
                 None
             } else {
-                Some(parse_json(&bytes)?)
+                Some(parse_body(headers, &bytes)?)
             };
             let mut opts = opts;
             if let Some(pp) = q.get("propagationPolicy") {
@@ -400,5 +422,21 @@ mod tests {
         assert_eq!((t.def.plural, t.name.as_deref()), ("namespaces", Some("a")));
         assert!(parse_path("", "v1", "widgets").is_err());
         assert_eq!(decode("a%3Db%2Cc+d"), "a=b,c d");
+    }
+
+    #[test]
+    fn only_clients_that_read_json_are_answered() {
+        for ok in [
+            "",
+            "application/json",
+            "application/vnd.kubernetes.protobuf,application/json",
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+            "*/*",
+            "application/*;q=0.5",
+        ] {
+            assert!(check_accept(ok).is_ok(), "{ok}");
+        }
+        let e = check_accept("application/vnd.kubernetes.protobuf").unwrap_err();
+        assert_eq!((e.code, e.reason), (406, "NotAcceptable"));
     }
 }

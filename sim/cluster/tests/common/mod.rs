@@ -45,3 +45,5 @@ pub fn status_of<T: std::fmt::Debug>(r: Result<T, kube::Error>) -> Box<kube::cor
         other => panic!("expected an API error Status, got {other:?}"),
     }
 }
+
+pub mod kubectl;

@@ -1,0 +1,91 @@
+//! Running the real kubectl against a simulated cluster. Shared by this crate's kubectl test and
+//! the `rightsize-sim apiserver` test in `sim/tests/` (included there by path), so both drive
+//! kubectl the same way. Blocking: async callers wrap [`run`] in `spawn_blocking`.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Every kubectl call is bounded by this request timeout.
+pub const REQUEST_TIMEOUT: &str = "--request-timeout=20s";
+
+/// Whether a kubectl binary is on PATH.
+pub fn present() -> bool {
+    Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Print a loud notice that a kubectl scenario was skipped.
+pub fn skip_notice(what: &str) {
+    eprintln!("\n\n*** SKIPPED: kubectl is not installed; {what} did not run ***\n\n");
+}
+
+/// Run `kubectl --kubeconfig=<kubeconfig> <args>` with `$HOME` in `home` (kubectl caches
+/// discovery and OpenAPI under `$HOME/.kube`; keep that in the test's directory).
+pub fn run(kubeconfig: &Path, home: &Path, args: &[&str]) -> Output {
+    Command::new("kubectl")
+        .arg(format!("--kubeconfig={}", kubeconfig.display()))
+        .arg(REQUEST_TIMEOUT)
+        .args(args)
+        .env("HOME", home)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("kubectl runs")
+}
+
+/// The stdout of a successful call; fails the test with both streams otherwise.
+pub fn ok(o: &Output, what: &str) -> String {
+    assert!(
+        o.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The stderr of a failed call; fails the test if it succeeded.
+pub fn refused(o: &Output, what: &str) -> String {
+    assert!(
+        !o.status.success(),
+        "{what} succeeded: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A Deployment of two pods with a 100 MiB constant memory profile.
+pub const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: frontend
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: frontend
+  template:
+    metadata:
+      labels:
+        app: frontend
+      annotations:
+        sim.rightsize.dev/memory-profile: constant:100Mi
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        resources:
+          requests: {cpu: 100m, memory: 128Mi}
+          limits: {memory: 256Mi}
+";
+
+/// A ConfigMap manifest whose data is over the 1 MiB limit (and under the 3 MiB body limit).
+pub fn big_configmap(name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  blob: {}\n",
+        "x".repeat(1024 * 1024 + 100)
+    )
+}
