@@ -26,7 +26,7 @@ pub mod error;
 pub mod faults;
 mod kubelet;
 mod patch;
-pub mod quantity;
+mod quantity;
 mod recorder;
 mod registry;
 mod resources;

@@ -41,16 +41,8 @@ fn cpu_mem(resources: Option<&Value>) -> Value {
 fn same_resources(a: &Value, b: &Value) -> bool {
     ["requests", "limits"].iter().all(|kind| {
         ["cpu", "memory"].iter().all(|r| {
-            let get = |v: &Value| {
-                v.pointer(&format!("/{kind}/{r}"))
-                    .map(|x| {
-                        x.as_str()
-                            .map(String::from)
-                            .unwrap_or_else(|| x.to_string())
-                    })
-                    .and_then(|s| quantity::parse_nano(&s))
-            };
-            get(a) == get(b)
+            let path = format!("/{kind}/{r}");
+            quantity::at(a, &path) == quantity::at(b, &path)
         })
     })
 }
@@ -79,10 +71,7 @@ fn profile_for(c: &Cluster, pod: &Value, container: &Value) -> Profile {
         }
     }
     // Default: a steady half of the memory request (or a small constant without one).
-    let req = container
-        .pointer("/resources/requests/memory")
-        .and_then(Value::as_str)
-        .and_then(quantity::parse_units);
+    let req = quantity::at(container, "/resources/requests/memory").map(|q| q.value());
     Profile::Constant(req.map_or(usage::FALLBACK_MEMORY, |r| r as f64 / 2.0))
 }
 
@@ -91,13 +80,10 @@ fn cpu_for(pod: &Value, container: &Value) -> f64 {
         .pointer("/metadata/annotations")
         .and_then(|a| a.get(usage::CPU_USAGE_ANNOTATION))
         .and_then(Value::as_str);
-    if let Some(m) = ann.and_then(quantity::parse_milli) {
-        return m as f64;
+    if let Some(q) = ann.and_then(|a| quantity::parse(a.trim())) {
+        return q.milli_value() as f64;
     }
-    let req = container
-        .pointer("/resources/requests/cpu")
-        .and_then(Value::as_str)
-        .and_then(quantity::parse_milli);
+    let req = quantity::at(container, "/resources/requests/cpu").map(|q| q.milli_value());
     req.map_or(1.0, |r| (r as f64 / 2.0).max(1.0))
 }
 
@@ -322,10 +308,7 @@ fn actuate(c: &Cluster, pod: &Value) {
     };
     let mut errors = Vec::new();
     for ct in super::containers(pod) {
-        let lim = ct
-            .pointer("/resources/limits/memory")
-            .and_then(Value::as_str)
-            .and_then(quantity::parse_units);
+        let lim = quantity::at(ct, "/resources/limits/memory").map(|q| q.value());
         let cname = util::str_at(ct, "name");
         let used = usage_of(cname);
         if let Some(l) = lim

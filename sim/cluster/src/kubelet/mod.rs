@@ -89,23 +89,11 @@ impl Res {
     }
 }
 
-fn q(v: Option<&Value>) -> Option<String> {
-    v.map(|v| {
-        v.as_str()
-            .map(String::from)
-            .unwrap_or_else(|| v.to_string())
-    })
-}
-
 /// Sum of a resource list over containers found at `list_ptr` (e.g. "/resources/requests").
 fn sum_containers<'a>(containers: impl Iterator<Item = &'a Value>, ptr: &str) -> Res {
     containers.fold(Res::default(), |acc, c| {
-        let cpu = q(c.pointer(&format!("{ptr}/cpu")))
-            .and_then(|s| quantity::parse_milli(&s))
-            .unwrap_or(0);
-        let mem = q(c.pointer(&format!("{ptr}/memory")))
-            .and_then(|s| quantity::parse_units(&s))
-            .unwrap_or(0);
+        let cpu = quantity::at(c, &format!("{ptr}/cpu")).map_or(0, |q| q.milli_value());
+        let mem = quantity::at(c, &format!("{ptr}/memory")).map_or(0, |q| q.value());
         acc.add(Res { cpu, mem })
     })
 }
@@ -153,9 +141,9 @@ fn node_caps(c: &Cluster) -> Vec<NodeCap> {
         .map(|n| NodeCap {
             name: util::str_at(n, "metadata.name").to_string(),
             alloc: sum_containers(std::iter::once(&**n), "/status/allocatable"),
-            max_pods: q(n.pointer("/status/allocatable/pods"))
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(110),
+            max_pods: quantity::at(n, "/status/allocatable/pods")
+                .and_then(|q| usize::try_from(q.value()).ok())
+                .unwrap_or(crate::config::DEFAULT_MAX_PODS as usize),
         })
         .collect()
 }

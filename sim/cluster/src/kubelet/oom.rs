@@ -72,9 +72,8 @@ pub(crate) fn run_usage(c: &Cluster) {
                     .flatten()
                     .find(|s| s["name"] == name.as_str());
                 let limit = st
-                    .and_then(|s| s.pointer("/resources/limits/memory"))
-                    .and_then(Value::as_str)
-                    .and_then(quantity::parse_units);
+                    .and_then(|s| quantity::at(s, "/resources/limits/memory"))
+                    .map(|q| q.value());
                 if let Some(l) = limit
                     && rt.usage > l as f64
                 {

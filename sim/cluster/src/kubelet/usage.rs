@@ -58,8 +58,8 @@ pub enum Profile {
 }
 
 fn size(s: &str) -> Result<f64, String> {
-    quantity::parse_units(s)
-        .map(|v| v as f64)
+    quantity::parse(s.trim())
+        .map(|q| q.value() as f64)
         .ok_or_else(|| format!("{s:?} is not a quantity"))
 }
 

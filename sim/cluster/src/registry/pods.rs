@@ -3,6 +3,8 @@
 //! kubernetes `pkg/apis/core/validation/validation.go` (release-1.33; the memory-limit-decrease
 //! check dropped in 1.34 by PR #133012). Messages are the real server's.
 
+use rightsize_policy::quantity::Quantity;
+use rightsize_policy::resources::{ContainerResources, PodResources, QosClass, RequestLimit};
 use serde_json::{Value, json};
 
 use crate::config::KubeVersion;
@@ -11,48 +13,48 @@ use crate::quantity;
 
 const CONTAINER_LISTS: [&str; 2] = ["initContainers", "containers"];
 
-fn res_value(c: &Value, kind: &str, name: &str) -> Option<i128> {
-    let q = c.pointer(&format!("/resources/{kind}/{name}"))?;
-    let s = match q {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    quantity::parse_nano(&s)
+fn res_value(c: &Value, kind: &str, name: &str) -> Option<Quantity> {
+    quantity::at(c, &format!("/resources/{kind}/{name}"))
 }
 
-/// `qos.ComputePodQOS` (kubernetes `pkg/apis/core/helper/qos`), over containers and init
-/// containers, comparing quantities numerically and ignoring zero values.
+/// cpu and memory of a container as the policy crate models them; a limit without a request
+/// also sets the request, as the API server's defaulting does.
+fn container_resources(c: &Value) -> ContainerResources {
+    let pair = |r: &str| {
+        let limit = res_value(c, "limits", r);
+        RequestLimit::new(res_value(c, "requests", r).or(limit), limit)
+    };
+    ContainerResources {
+        memory: pair("memory"),
+        cpu: pair("cpu"),
+    }
+}
+
+/// `qos.ComputePodQOS` (kubernetes `pkg/apis/core/helper/qos`) over containers and init
+/// containers, by the policy crate's [`PodResources::qos`] (the rule the controller relies on to
+/// keep a resize within the class). Pod-level `spec.resources` is not consulted: the sim serves
+/// 1.33/1.34 without the `PodLevelResources` gate's effect on QoS.
 pub fn compute_qos(spec: &Value) -> &'static str {
-    let mut any = false;
-    let mut guaranteed = true;
-    for list in CONTAINER_LISTS {
-        for c in spec
-            .get(list)
+    let read = |list: &str| -> Vec<(String, ContainerResources)> {
+        spec.get(list)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-        {
-            for r in ["cpu", "memory"] {
-                let req = res_value(c, "requests", r).filter(|v| *v != 0);
-                let lim = res_value(c, "limits", r).filter(|v| *v != 0);
-                any |= req.is_some() || lim.is_some();
-                match lim {
-                    None => guaranteed = false,
-                    Some(l) => {
-                        if req.is_some_and(|q| q != l) {
-                            guaranteed = false;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if !any {
-        "BestEffort"
-    } else if guaranteed {
-        "Guaranteed"
-    } else {
-        "Burstable"
+            .map(|c| {
+                let name = crate::util::str_at(c, "name").to_string();
+                (name, container_resources(c))
+            })
+            .collect()
+    };
+    let pod = PodResources {
+        containers: read("containers"),
+        init_containers: read("initContainers"),
+        pod_level: None,
+    };
+    match pod.qos() {
+        QosClass::Guaranteed => "Guaranteed",
+        QosClass::Burstable => "Burstable",
+        QosClass::BestEffort => "BestEffort",
     }
 }
 
@@ -134,9 +136,9 @@ pub fn validate_spec(spec: &Value) -> Vec<FieldError> {
                         .as_str()
                         .map(String::from)
                         .unwrap_or_else(|| v.to_string());
-                    match quantity::parse_nano(&s) {
+                    match quantity::from_json(v) {
                         None => errs.push(FieldError::invalid(format!("{p}.resources.{kind}[{r}]"), s, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")),
-                        Some(n) if n < 0 => errs.push(FieldError::invalid(format!("{p}.resources.{kind}[{r}]"), s, "must be greater than or equal to 0")),
+                        Some(q) if q.nanos() < 0 => errs.push(FieldError::invalid(format!("{p}.resources.{kind}[{r}]"), s, "must be greater than or equal to 0")),
                         _ => {}
                     }
                 }
