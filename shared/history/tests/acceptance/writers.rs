@@ -118,3 +118,47 @@ async fn a_writer_that_died_during_a_layout_growth_is_completed_by_the_next() ->
     assert!(env.shards().await?.len() > 1);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_growth_left_half_done_is_finished_without_loss_or_duplicates() -> anyhow::Result<()> {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::PostParams;
+    use rightsize_history::{layout, shard};
+
+    let env = start().await?;
+    let first = HistoryWriter::new(env.client.clone(), env.config(), env.metrics.clone());
+    let entries: Vec<(String, WorkloadHistory)> = (0..150)
+        .map(|i| {
+            let mut h = WorkloadHistory::new();
+            h.merge_container("app", &profile(i as u64, 0, 4));
+            (key(i), h)
+        })
+        .collect();
+    for (k, h) in &entries {
+        first.update_entry(k, h)?;
+    }
+    first.flush_now().await?;
+    drop(first);
+    // What a writer growing 1 -> 4 shards leaves when it dies right after its first write (the
+    // highest new shard): shard 3 holds its keys, shard 0 still holds everything.
+    let moved = entries
+        .iter()
+        .filter(|(k, _)| layout::shard_of(k, 4) == 3)
+        .map(|(k, h)| (k.clone(), shard::RawEntry::Binary(h.encode())));
+    let cm: ConfigMap = shard::build_shard(3, 4, None, None, moved);
+    env.config_maps()
+        .create(&PostParams::default(), &cm)
+        .await?;
+
+    let next = HistoryWriter::new(env.client.clone(), env.config(), env.metrics.clone());
+    let report = flush_until_ok(&next).await?;
+    assert_eq!(report.shard_count, 4, "the recorded count is adopted");
+    let stored = env.stored().await?;
+    assert_eq!(stored.len(), 150);
+    for (k, h) in &entries {
+        let (got, shards) = &stored[k];
+        assert_eq!(got, h, "{k}");
+        assert_eq!(shards, &[layout::shard_name(layout::shard_of(k, 4))], "{k}");
+    }
+    Ok(())
+}
