@@ -181,3 +181,42 @@ impl HistoryMetrics {
             .sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_series_is_exported_under_the_history_prefix() {
+        let mut registry = Registry::with_prefix("rightsize");
+        let m = HistoryMetrics::register(&mut registry);
+        m.set_shard("rightsize-history-0", 3, 4000);
+        m.set_view_entries(3);
+        m.flushed(true, 0.1);
+        m.conflict();
+        m.write_failure("api");
+        m.decode_failure("base64");
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+        for series in [
+            "rightsize_history_entries{shard=\"rightsize-history-0\"} 3",
+            "rightsize_history_shard_bytes{shard=\"rightsize-history-0\"} 4000",
+            "rightsize_history_view_entries 3",
+            "rightsize_history_flushes_total{result=\"ok\"} 1",
+            "rightsize_history_flush_duration_seconds_count 1",
+            "rightsize_history_write_conflicts_total 1",
+            "rightsize_history_write_failures_total{reason=\"api\"} 1",
+            "rightsize_history_decode_failures_total{reason=\"base64\"} 1",
+        ] {
+            assert!(text.contains(series), "{series} missing from:\n{text}");
+        }
+        assert_eq!(
+            (m.write_conflicts(), m.decode_failures(), m.write_failures()),
+            (1, 1, 1)
+        );
+        m.remove_shard("rightsize-history-0");
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+        assert!(!text.contains("rightsize-history-0"));
+    }
+}

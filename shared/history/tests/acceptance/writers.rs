@@ -162,3 +162,49 @@ async fn a_growth_left_half_done_is_finished_without_loss_or_duplicates() -> any
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_periodic_loop_flushes_on_its_interval_and_once_more_at_shutdown() -> anyhow::Result<()>
+{
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let env = start().await?;
+    let periodic = Arc::new(HistoryWriter::new(
+        env.client.clone(),
+        HistoryConfig {
+            flush_interval: Duration::from_millis(20),
+            ..env.config()
+        },
+        env.metrics.clone(),
+    ));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn({
+        let w = Arc::clone(&periodic);
+        async move { w.run(async move { stopped.await.unwrap_or(()) }).await }
+    });
+    periodic.update(&workload(1), "app", &profile(1, 0, 2));
+    // Bounded wait for the loop's own flush (no flush_now here).
+    tokio::time::timeout(WAIT, async {
+        while !env.stored().await.is_ok_and(|s| s.contains_key(&key(1))) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await?;
+    let _ = stop.send(());
+    task.await?;
+
+    // With an interval that never elapses, only the shutdown flush can store the update.
+    let hourly = Arc::new(HistoryWriter::new(
+        env.client.clone(),
+        HistoryConfig {
+            flush_interval: Duration::from_secs(3600),
+            ..env.config()
+        },
+        env.metrics.clone(),
+    ));
+    hourly.update(&workload(2), "app", &profile(2, 0, 2));
+    hourly.run(async {}).await;
+    assert!(env.stored().await?.contains_key(&key(2)));
+    Ok(())
+}
