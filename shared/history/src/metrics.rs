@@ -94,7 +94,7 @@ impl HistoryMetrics {
         );
         r.register(
             "decode_failures",
-            "Stored history entries skipped because they cannot be decoded, by reason",
+            "Stored history values skipped because they cannot be decoded (counted at each decode of their shard), by reason",
             m.decode_failures.clone(),
         );
         m
