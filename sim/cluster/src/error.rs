@@ -129,6 +129,15 @@ impl std::fmt::Display for FieldError {
     }
 }
 
+/// `pods`, `deployments.apps`: a resource (or kind) qualified by its group, as messages name it.
+fn qualified(name: &str, group: &str) -> String {
+    if group.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}.{group}")
+    }
+}
+
 /// A failed request, rendered as a `Status` object.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code} {reason}: {message}")]
@@ -155,11 +164,7 @@ impl ApiError {
 
     /// 404 `NotFound`: `pods "x" not found`.
     pub fn not_found(group: &str, plural: &str, name: &str) -> Self {
-        let what = if group.is_empty() {
-            plural.to_string()
-        } else {
-            format!("{plural}.{group}")
-        };
+        let what = qualified(plural, group);
         Self::new(404, "NotFound", format!("{what} {name:?} not found"))
             .with_details(json!({"name": name, "group": group, "kind": plural}))
     }
@@ -175,11 +180,7 @@ impl ApiError {
     }
     /// 409 `AlreadyExists`.
     pub fn already_exists(group: &str, plural: &str, name: &str) -> Self {
-        let what = if group.is_empty() {
-            plural.to_string()
-        } else {
-            format!("{plural}.{group}")
-        };
+        let what = qualified(plural, group);
         Self::new(
             409,
             "AlreadyExists",
@@ -189,11 +190,7 @@ impl ApiError {
     }
     /// 409 `Conflict` on a stale resourceVersion, with the real server's wording.
     pub fn conflict(group: &str, plural: &str, name: &str) -> Self {
-        let what = if group.is_empty() {
-            plural.to_string()
-        } else {
-            format!("{plural}.{group}")
-        };
+        let what = qualified(plural, group);
         Self::new(
             409,
             "Conflict",
@@ -221,11 +218,7 @@ impl ApiError {
             .iter()
             .map(|e| json!({"reason": e.reason(), "message": e.body(), "field": e.field}))
             .collect();
-        let what = if group.is_empty() {
-            kind.to_string()
-        } else {
-            format!("{kind}.{group}")
-        };
+        let what = qualified(kind, group);
         Self::new(
             422,
             "Invalid",

@@ -153,6 +153,37 @@ impl Store {
         }
     }
 
+    /// Store `obj` under `key` and record its watch event at the version just bumped to.
+    fn put(
+        &self,
+        inner: &mut Inner,
+        def: &'static ResourceDef,
+        key: Key,
+        obj: Value,
+        kind: EventType,
+        prev: Option<Arc<Value>>,
+    ) -> Arc<Value> {
+        let stored = Arc::new(obj);
+        inner
+            .kinds
+            .entry(def.storage)
+            .or_default()
+            .objects
+            .insert(key, stored.clone());
+        let (rv, object) = (inner.rv, stored.clone());
+        self.record(
+            inner,
+            def.storage,
+            StoredEvent {
+                rv,
+                kind,
+                object,
+                prev,
+            },
+        );
+        stored
+    }
+
     fn bump(inner: &mut Inner) -> u64 {
         inner.rv += 1;
         inner.rv
@@ -178,24 +209,7 @@ impl Store {
             if obj.get("spec").is_some() {
                 obj["metadata"]["generation"] = Value::from(1);
             }
-            let stored = Arc::new(obj);
-            inner
-                .kinds
-                .entry(def.storage)
-                .or_default()
-                .objects
-                .insert(key, stored.clone());
-            self.record(
-                &mut inner,
-                def.storage,
-                StoredEvent {
-                    rv,
-                    kind: EventType::Added,
-                    object: stored.clone(),
-                    prev: None,
-                },
-            );
-            stored
+            self.put(&mut inner, def, key, obj, EventType::Added, None)
         };
         self.tx.send_replace(self.current_rv());
         Ok(stored)
@@ -290,24 +304,7 @@ impl Store {
             }
             let rv = Self::bump(&mut inner);
             new["metadata"]["resourceVersion"] = Value::String(rv.to_string());
-            let stored = Arc::new(new);
-            inner
-                .kinds
-                .entry(def.storage)
-                .or_default()
-                .objects
-                .insert(key, stored.clone());
-            self.record(
-                &mut inner,
-                def.storage,
-                StoredEvent {
-                    rv,
-                    kind: EventType::Modified,
-                    object: stored.clone(),
-                    prev: Some(old),
-                },
-            );
-            stored
+            self.put(&mut inner, def, key, new, EventType::Modified, Some(old))
         };
         self.tx.send_replace(self.current_rv());
         Ok(result)

@@ -75,13 +75,7 @@ impl ReplicaSetController {
         let name = util::str_at(rs, "metadata.name").to_string();
         let uid = util::str_at(rs, "metadata.uid").to_string();
         let pods_def = resources::by_storage("pods");
-        let pods: Vec<_> = c
-            .store
-            .list(pods_def, Some(&ns))
-            .0
-            .into_iter()
-            .filter(|p| controlled_by(p, &uid) && is_active(p))
-            .collect();
+        let pods = owned_active_pods(c, &ns, &uid);
         let desired = rs
             .pointer("/spec/replicas")
             .and_then(Value::as_i64)
@@ -151,13 +145,7 @@ impl ReplicaSetController {
                 }
             }
         }
-        let pods: Vec<_> = c
-            .store
-            .list(pods_def, Some(&ns))
-            .0
-            .into_iter()
-            .filter(|p| controlled_by(p, &uid) && is_active(p))
-            .collect();
+        let pods = owned_active_pods(c, &ns, &uid);
         let ready = pods.iter().filter(|p| is_ready(p)).count();
         let generation = rs
             .pointer("/metadata/generation")
@@ -173,4 +161,14 @@ impl ReplicaSetController {
             });
         });
     }
+}
+
+/// The active pods in `ns` controlled by the ReplicaSet with `uid`.
+fn owned_active_pods(c: &Cluster, ns: &str, uid: &str) -> Vec<std::sync::Arc<Value>> {
+    c.store
+        .list(resources::by_storage("pods"), Some(ns))
+        .0
+        .into_iter()
+        .filter(|p| controlled_by(p, uid) && is_active(p))
+        .collect()
 }

@@ -252,38 +252,15 @@ pub(crate) fn resize_all(c: &Cluster, nodes: &[NodeCap]) {
             let _ = c.internal_update("pods", ns, name, |p| match &verdict {
                 Some((reason, msg)) => {
                     set_condition(p, "PodResizePending", "True", reason, msg);
-                    if let Some(cond) = p
-                        .pointer_mut("/status/conditions")
-                        .and_then(Value::as_array_mut)
-                        .and_then(|cs| cs.iter_mut().find(|c| c["type"] == "PodResizePending"))
-                    {
-                        cond["observedGeneration"] = generation.clone();
-                    }
+                    observe_condition(p, "PodResizePending", &generation);
                 }
                 None => {
                     remove_condition(p, "PodResizePending");
-                    let spec_cs: Vec<Value> = super::containers(p).cloned().collect();
-                    for st in p
-                        .pointer_mut("/status/containerStatuses")
-                        .and_then(Value::as_array_mut)
-                        .into_iter()
-                        .flatten()
-                    {
-                        if let Some(ct) = spec_cs.iter().find(|ct| ct["name"] == st["name"]) {
-                            st["allocatedResources"] = cpu_mem(ct.get("resources"))
-                                .get("requests")
-                                .cloned()
-                                .unwrap_or(json!({}));
-                        }
-                    }
+                    set_status_from_spec(p, "allocatedResources", |r| {
+                        cpu_mem(r).get("requests").cloned().unwrap_or(json!({}))
+                    });
                     set_condition(p, "PodResizeInProgress", "True", "", "");
-                    if let Some(cond) = p
-                        .pointer_mut("/status/conditions")
-                        .and_then(Value::as_array_mut)
-                        .and_then(|cs| cs.iter_mut().find(|c| c["type"] == "PodResizeInProgress"))
-                    {
-                        cond["observedGeneration"] = generation.clone();
-                    }
+                    observe_condition(p, "PodResizeInProgress", &generation);
                 }
             });
             if verdict.is_none() {
@@ -327,17 +304,7 @@ fn actuate(c: &Cluster, pod: &Value) {
         return;
     }
     let r = c.internal_update("pods", ns, name, |p| {
-        let spec_cs: Vec<Value> = super::containers(p).cloned().collect();
-        for st in p
-            .pointer_mut("/status/containerStatuses")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(ct) = spec_cs.iter().find(|ct| ct["name"] == st["name"]) {
-                st["resources"] = cpu_mem(ct.get("resources"));
-            }
-        }
+        set_status_from_spec(p, "resources", cpu_mem);
         remove_condition(p, "PodResizeInProgress");
         p["status"]["observedGeneration"] = p["metadata"]["generation"].clone();
     });
@@ -349,5 +316,32 @@ fn actuate(c: &Cluster, pod: &Value) {
             "Pod resize completed",
             "kubelet",
         );
+    }
+}
+
+/// Set `field` of every container status to `f` of the `resources` of the spec container of the
+/// same name.
+fn set_status_from_spec(p: &mut Value, field: &str, f: impl Fn(Option<&Value>) -> Value) {
+    let spec_cs: Vec<Value> = super::containers(p).cloned().collect();
+    for st in p
+        .pointer_mut("/status/containerStatuses")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(ct) = spec_cs.iter().find(|ct| ct["name"] == st["name"]) {
+            st[field] = f(ct.get("resources"));
+        }
+    }
+}
+
+/// Stamp the pod generation a condition was computed for.
+fn observe_condition(p: &mut Value, type_: &str, generation: &Value) {
+    if let Some(cond) = p
+        .pointer_mut("/status/conditions")
+        .and_then(Value::as_array_mut)
+        .and_then(|cs| cs.iter_mut().find(|c| c["type"] == type_))
+    {
+        cond["observedGeneration"] = generation.clone();
     }
 }

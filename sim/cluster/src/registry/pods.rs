@@ -17,6 +17,15 @@ fn res_value(c: &Value, kind: &str, name: &str) -> Option<Quantity> {
     quantity::at(c, &format!("/resources/{kind}/{name}"))
 }
 
+/// A quantity as written in the request (a string, or a bare JSON number), for messages.
+fn shown(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
 /// cpu and memory of a container as the policy crate models them; a limit without a request
 /// also sets the request, as the API server's defaulting does.
 fn container_resources(c: &Value) -> ContainerResources {
@@ -132,10 +141,7 @@ pub fn validate_spec(spec: &Value) -> Vec<FieldError> {
                     .into_iter()
                     .flatten()
                 {
-                    let s = v
-                        .as_str()
-                        .map(String::from)
-                        .unwrap_or_else(|| v.to_string());
+                    let s = shown(Some(v));
                     match quantity::from_json(v) {
                         None => errs.push(FieldError::invalid(format!("{p}.resources.{kind}[{r}]"), s, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")),
                         Some(q) if q.nanos() < 0 => errs.push(FieldError::invalid(format!("{p}.resources.{kind}[{r}]"), s, "must be greater than or equal to 0")),
@@ -147,25 +153,11 @@ pub fn validate_spec(spec: &Value) -> Vec<FieldError> {
                 if let (Some(q), Some(l)) = (res_value(c, "requests", r), res_value(c, "limits", r))
                     && q > l
                 {
-                    let shown = c
-                        .pointer(&format!("/resources/requests/{r}"))
-                        .map(|v| {
-                            v.as_str()
-                                .map(String::from)
-                                .unwrap_or_else(|| v.to_string())
-                        })
-                        .unwrap_or_default();
-                    let lim = c
-                        .pointer(&format!("/resources/limits/{r}"))
-                        .map(|v| {
-                            v.as_str()
-                                .map(String::from)
-                                .unwrap_or_else(|| v.to_string())
-                        })
-                        .unwrap_or_default();
+                    let req = shown(c.pointer(&format!("/resources/requests/{r}")));
+                    let lim = shown(c.pointer(&format!("/resources/limits/{r}")));
                     errs.push(FieldError::invalid(
                         format!("{p}.resources.requests"),
-                        shown,
+                        req,
                         format!("must be less than or equal to {r} limit of {lim}"),
                     ));
                 }
