@@ -21,7 +21,7 @@
 //! fixed percentage and every fixed byte count on both slack and OOM kills.
 //!
 //! With little history the estimate is inflated by a confidence factor
-//! `1 + confidence_k * confidence_hours / hours_observed` (the same shape as VPA's confidence
+//! `min(confidence_cap, 1 + confidence_k * confidence_hours / hours_observed)` (the shape of VPA's confidence
 //! bounds, but on observed hours): a few minutes of a fresh workload must not shrink it to its
 //! idle size.
 //!
@@ -61,6 +61,9 @@ pub struct RightsizeParams {
     pub confidence_hours: f64,
     /// Weight of the confidence factor.
     pub confidence_k: f64,
+    /// Upper bound of the confidence factor: the first hours of a workload would otherwise be
+    /// sized at many times their peak for hours (a x13 factor after one hour).
+    pub confidence_cap: f64,
     /// On an OOM kill the limit becomes at least this multiple of the peak that killed it.
     pub oom_bump: f64,
     /// A peak at or above this fraction of the limit raises the limit at once.
@@ -86,6 +89,7 @@ impl Default for RightsizeParams {
             weekly_lookahead_hours: 1,
             confidence_hours: 24.0,
             confidence_k: 0.5,
+            confidence_cap: 3.0,
             oom_bump: 1.5,
             grow_at: 0.9,
             down_hysteresis: 0.1,
@@ -160,7 +164,8 @@ pub fn recommend(
     if weekly > level {
         (level, driver) = (weekly, Driver::Weekly);
     }
-    let confidence = 1.0 + params.confidence_k * params.confidence_hours / observed as f64;
+    let confidence = (1.0 + params.confidence_k * params.confidence_hours / observed as f64)
+        .min(params.confidence_cap);
     let scaled = level * confidence;
     let headroom = params.burst_headroom_at_1gib * (level / GIB).sqrt();
     let bytes = (scaled * params.margin).max(scaled + headroom);

@@ -74,10 +74,9 @@ fn little_history_is_not_trusted() {
     let t = 14.0 * 24.0 * HOUR;
     let y = sized(young.admit(1, Allocation::equal(GIB), 2.0 * HOUR)).limit;
     let o = sized(old.admit(1, Allocation::equal(GIB), t)).limit;
-    assert!(
-        y > 4.0 * GIB,
-        "2 h of history: confidence factor 7, got {y}"
-    );
+    // 2 h of history: factor 1 + 0.5 * 24 / 2 = 7, capped at 3; plus 344 MiB of headroom.
+    let capped = (3.0 * GIB + 344.0 * MIB) * 1.001; // stored peaks round up by < 0.05 %
+    assert!(y > 3.0 * GIB && y <= capped, "got {y}, cap gives {capped}");
     assert!(
         o < 1.5 * GIB,
         "two weeks of history: close to the peak, got {o}"

@@ -26,6 +26,9 @@ pub const DEFAULT_RIGHTSIZE_CONFIDENCE_HOURS: f64 = 24.0;
 /// `RIGHTSIZE_CONFIDENCE_K`: a fresh workload's estimate is x1.5 after a day, x1.04 after two
 /// weeks, so a few quiet minutes never shrink it to its idle size.
 pub const DEFAULT_RIGHTSIZE_CONFIDENCE_K: f64 = 0.5;
+/// `RIGHTSIZE_CONFIDENCE_CAP`: the confidence factor never exceeds x3, so the first hours of a
+/// workload are not sized at ten times their peak while history builds up.
+pub const DEFAULT_RIGHTSIZE_CONFIDENCE_CAP: f64 = 3.0;
 /// `RIGHTSIZE_OOM_BUMP`: the peak seen at an OOM kill is a lower bound of what was wanted, so
 /// the limit jumps well past it (VPA: x1.2).
 pub const DEFAULT_RIGHTSIZE_OOM_BUMP: f64 = 1.5;
@@ -124,6 +127,15 @@ pub struct RightsizeArgs {
         default_value_t = DEFAULT_RIGHTSIZE_CONFIDENCE_K.to_string()
     )]
     pub rightsize_confidence_k: String,
+    /// Upper bound of the confidence factor (>= 1).
+    #[arg(
+        long,
+        env = "RIGHTSIZE_CONFIDENCE_CAP",
+        allow_negative_numbers = true,
+        value_name = "FACTOR",
+        default_value_t = DEFAULT_RIGHTSIZE_CONFIDENCE_CAP.to_string()
+    )]
+    pub rightsize_confidence_cap: String,
     /// On an OOM kill the limit becomes at least this multiple of the peak that killed it (>= 1).
     #[arg(
         long,
@@ -193,6 +205,7 @@ impl Default for RightsizeArgs {
             rightsize_weekly_lookahead_hours: DEFAULT_RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS.to_string(),
             rightsize_confidence_hours: DEFAULT_RIGHTSIZE_CONFIDENCE_HOURS.to_string(),
             rightsize_confidence_k: DEFAULT_RIGHTSIZE_CONFIDENCE_K.to_string(),
+            rightsize_confidence_cap: DEFAULT_RIGHTSIZE_CONFIDENCE_CAP.to_string(),
             rightsize_oom_bump: DEFAULT_RIGHTSIZE_OOM_BUMP.to_string(),
             rightsize_grow_at: DEFAULT_RIGHTSIZE_GROW_AT.to_string(),
             rightsize_down_hysteresis: DEFAULT_RIGHTSIZE_DOWN_HYSTERESIS.to_string(),
@@ -246,6 +259,11 @@ impl RightsizeArgs {
                 &self.rightsize_confidence_hours,
             )?,
             confidence_k: non_negative("RIGHTSIZE_CONFIDENCE_K", &self.rightsize_confidence_k)?,
+            confidence_cap: at_least(
+                "RIGHTSIZE_CONFIDENCE_CAP",
+                &self.rightsize_confidence_cap,
+                1.0,
+            )?,
             oom_bump: at_least("RIGHTSIZE_OOM_BUMP", &self.rightsize_oom_bump, 1.0)?,
             grow_at: ratio("RIGHTSIZE_GROW_AT", &self.rightsize_grow_at)?,
             down_hysteresis: fraction(

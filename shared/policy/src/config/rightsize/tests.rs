@@ -55,6 +55,8 @@ fn rightsize_flags_override_the_defaults() {
         "12.5",
         "--rightsize-confidence-k",
         "0",
+        "--rightsize-confidence-cap",
+        "2",
         "--rightsize-oom-bump",
         "2",
         "--rightsize-grow-at",
@@ -79,6 +81,7 @@ fn rightsize_flags_override_the_defaults() {
             weekly_lookahead_hours: 3,
             confidence_hours: 12.5,
             confidence_k: 0.0,
+            confidence_cap: 2.0,
             oom_bump: 2.0,
             grow_at: 0.8,
             down_hysteresis: 0.0,
@@ -143,6 +146,10 @@ fn invalid_rightsize_values_are_reported_with_the_variable_name() {
         (
             &["--rightsize-oom-bump", "0.5"],
             "RIGHTSIZE_OOM_BUMP=0.5: must be at least 1",
+        ),
+        (
+            &["--rightsize-confidence-cap", "0.9"],
+            "RIGHTSIZE_CONFIDENCE_CAP=0.9: must be at least 1",
         ),
         (
             &["--rightsize-grow-at", "1.1"],
