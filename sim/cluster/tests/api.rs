@@ -484,3 +484,47 @@ async fn injected_faults_surface_as_status_errors() {
     cms.get("f").await.unwrap();
     assert!(t.elapsed() >= Duration::from_millis(50));
 }
+
+#[tokio::test]
+async fn list_pages_with_limit_and_continue_and_filters_by_label() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(sim.client().unwrap(), "default");
+    for i in 0..5 {
+        let mut c = cm(&format!("page-{i}"), &[("i", "x")]);
+        c.metadata.labels = Some(BTreeMap::from([(
+            "parity".to_string(),
+            if i % 2 == 0 { "even" } else { "odd" }.to_string(),
+        )]));
+        cms.create(&PostParams::default(), &c).await.unwrap();
+    }
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    for page in 0.. {
+        let mut lp = ListParams::default().limit(2);
+        if let Some(t) = &token {
+            lp = lp.continue_token(t);
+        }
+        let list = cms.list(&lp).await.unwrap();
+        assert!(list.items.len() <= 2);
+        if page == 0 {
+            assert_eq!(list.metadata.remaining_item_count, Some(3));
+        }
+        names.extend(list.items.iter().filter_map(|c| c.metadata.name.clone()));
+        token = list.metadata.continue_.filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+        assert!(page < 5, "paging does not end");
+    }
+    assert_eq!(names, ["page-0", "page-1", "page-2", "page-3", "page-4"]);
+    let even = cms
+        .list(&ListParams::default().labels("parity=even"))
+        .await
+        .unwrap();
+    let even: Vec<_> = even
+        .items
+        .iter()
+        .filter_map(|c| c.metadata.name.clone())
+        .collect();
+    assert_eq!(even, ["page-0", "page-2", "page-4"]);
+}

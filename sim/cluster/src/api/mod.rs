@@ -324,12 +324,17 @@ async fn dispatch(
         }
         (Method::GET, None) => {
             let opts = list_options(def, &q)?;
-            let list = c.list(def, t.ns.as_deref(), &opts)?;
-            Ok(json_ok(&if wants_table {
-                table::from_list(def, &list, &q)
-            } else {
-                list
-            }))
+            if wants_table {
+                let list = c.list(def, t.ns.as_deref(), &opts)?;
+                return Ok(json_ok(&table::from_list(def, &list, &q)));
+            }
+            let bytes = c.list_json(def, t.ns.as_deref(), &opts)?;
+            Ok((
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                bytes,
+            )
+                .into_response())
         }
         (Method::GET, Some(name)) => {
             let sub = Sub::parse(def, t.sub.as_deref())?;

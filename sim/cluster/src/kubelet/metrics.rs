@@ -107,8 +107,6 @@ impl Cluster {
                 .next()
                 .ok_or_else(|| ApiError::not_found(def.group, def.plural, n));
         }
-        Ok(
-            json!({"kind": def.list_kind(), "apiVersion": def.api_version(), "metadata": {}, "items": items}),
-        )
+        Ok(def.list_object(json!({}), items))
     }
 }
