@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Overhead is 3 bytes per entry plus 3 bytes and the name per container; a container with two
-//! full weeks of hourly peaks costs 707 bytes of profile.
+//! full weeks of hourly peaks (and replica counts) costs 875 bytes of profile.
 
 use std::collections::BTreeMap;
 
@@ -248,12 +248,13 @@ mod tests {
     }
 
     #[test]
-    fn a_full_two_container_entry_costs_under_one_and_a_half_kilobytes() {
+    fn a_full_two_container_entry_costs_under_two_kilobytes() {
         let mut h = WorkloadHistory::new();
         h.merge_container("app", &profile(1, 24 * 20));
         h.merge_container("sidecar", &profile(2, 24 * 20));
         let n = h.encode().len();
-        assert_eq!(n, 3 + (3 + 3 + 707) + (3 + 7 + 707));
+        // A full profile is 875 bytes: header, 336 hourly peaks, 336 replica counts (4 bits).
+        assert_eq!(n, 3 + (3 + 3 + 875) + (3 + 7 + 875));
     }
 
     #[test]

@@ -10,8 +10,13 @@
 //! each maximum stored as a 16-bit logarithmic code (0.04 % resolution, always rounded up so a
 //! stored peak is never below the real one). Hourly maxima are what the `rightsize` policy needs:
 //! recent envelope, a high quantile over two weeks, and the same hours one and two weeks ago.
+//! Beside each hourly maximum it keeps how many replicas were seen in that hour: evidence grows
+//! with replica-hours, so ten replicas observed for a day say more than one (VPA counts samples
+//! across a workload's containers for the same reason).
 //! Merging is slot-wise maximum, which is commutative, associative and idempotent: replaying a
-//! merge after a write conflict can never lose or double anything.
+//! merge after a write conflict can never lose or double anything. (For replica counts, the
+//! maximum under-counts when two writers saw different replicas in the same hour: the safe side,
+//! as less evidence means more headroom.)
 
 use thiserror::Error;
 
@@ -19,8 +24,13 @@ use thiserror::Error;
 /// weekly batch peaks) and for a quantile with a few hundred points.
 pub const HISTORY_HOURS: usize = 14 * 24;
 
-/// Version tag of the binary encoding; bump on any layout change.
-pub const PROFILE_VERSION: u8 = 1;
+/// Version tag of the binary encoding; bump on any layout change. Version 1 (no replica
+/// counts) is still read, counting one replica in each hour with data.
+pub const PROFILE_VERSION: u8 = 2;
+
+/// Replica counts saturate here so that two fit in a byte: past 15 replicas in an hour the
+/// confidence factor is already close to 1 after a few hours (15 replica-hours each hour).
+pub const MAX_REPLICAS_PER_HOUR: u8 = 15;
 
 /// Seconds in an hour.
 const HOUR: f64 = 3600.0;
@@ -38,7 +48,7 @@ const HEADER_LEN: usize = 1 + 8 * 4 + 2;
 pub enum ProfileDecodeError {
     #[error("profile is empty")]
     Empty,
-    #[error("profile has unknown version {0} (this build reads version {PROFILE_VERSION})")]
+    #[error("profile has unknown version {0} (this build reads versions 1 to {PROFILE_VERSION})")]
     UnknownVersion(u8),
     #[error("profile is truncated: {len} bytes, at least {needed} needed")]
     Truncated { len: usize, needed: usize },
@@ -56,6 +66,8 @@ pub struct UsageProfile {
     /// `slots[h mod HISTORY_HOURS]` holds the code of hour `h` for
     /// `newest_hour - HISTORY_HOURS < h <= newest_hour`; 0 means no sample in that hour.
     slots: Box<[u16; HISTORY_HOURS]>,
+    /// Replicas seen in each hour of `slots`, saturating at [`MAX_REPLICAS_PER_HOUR`].
+    replicas: Box<[u8; HISTORY_HOURS]>,
     /// Seconds of the first and last sample ever recorded (garbage collection, diagnostics).
     first_seen: i64,
     last_seen: i64,
@@ -68,6 +80,7 @@ impl Default for UsageProfile {
         Self {
             newest_hour: None,
             slots: Box::new([0; HISTORY_HOURS]),
+            replicas: Box::new([0; HISTORY_HOURS]),
             first_seen: i64::MAX,
             last_seen: i64::MIN,
             last_oom: i64::MIN,
@@ -142,6 +155,27 @@ impl UsageProfile {
         moved
     }
 
+    /// Counts one more replica seen in the hour of `t` (call once per pod and hour, after
+    /// [`UsageProfile::record`] of its sample). Ignored outside the kept window.
+    pub fn count_replica(&mut self, t: f64) {
+        let hour = hour_of(t);
+        match self.newest_hour {
+            Some(newest) if hour <= newest && hour > newest - HISTORY_HOURS as i64 => {
+                let i = slot_index(hour);
+                self.replicas[i] = (self.replicas[i] + 1).min(MAX_REPLICAS_PER_HOUR);
+            }
+            _ => {}
+        }
+    }
+
+    /// Replica-hours of evidence: the sum over kept hours of the replicas seen in each.
+    pub fn replica_hours(&self) -> usize {
+        if self.newest_hour.is_none() {
+            return 0;
+        }
+        self.replicas.iter().map(|&n| usize::from(n)).sum()
+    }
+
     /// Records an OOM kill at `t`.
     pub fn record_oom(&mut self, t: f64) {
         self.last_oom = self.last_oom.max(t.floor() as i64);
@@ -159,6 +193,7 @@ impl UsageProfile {
                 let gap = (hour - newest).min(HISTORY_HOURS as i64);
                 for h in (hour - gap + 1)..=hour {
                     self.slots[slot_index(h)] = 0;
+                    self.replicas[slot_index(h)] = 0;
                 }
                 self.newest_hour = Some(hour);
                 true
@@ -234,6 +269,7 @@ impl UsageProfile {
             }
             let i = slot_index(h);
             self.slots[i] = self.slots[i].max(other.slots[i]);
+            self.replicas[i] = self.replicas[i].max(other.replicas[i]);
         }
         self.first_seen = self.first_seen.min(other.first_seen);
         self.last_seen = self.last_seen.max(other.last_seen);
@@ -241,7 +277,8 @@ impl UsageProfile {
     }
 
     /// Versioned binary encoding: header, then the slots newest first with trailing empty
-    /// slots dropped (a young workload costs a few bytes). At most `HEADER_LEN + 2 * 336` bytes.
+    /// slots dropped (a young workload costs a few bytes), then as many replica counts, two per
+    /// byte (low nibble first). At most `HEADER_LEN + 2 * 336 + 168` = 875 bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let newest = self.newest_hour.unwrap_or(i64::MIN);
         let codes: Vec<u16> = match self.newest_hour {
@@ -256,14 +293,23 @@ impl UsageProfile {
                 v
             }
         };
-        let mut out = Vec::with_capacity(HEADER_LEN + 2 * codes.len());
+        let mut out = Vec::with_capacity(HEADER_LEN + 2 * codes.len() + codes.len().div_ceil(2));
         out.push(PROFILE_VERSION);
         for field in [newest, self.first_seen, self.last_seen, self.last_oom] {
             out.extend_from_slice(&field.to_le_bytes());
         }
         out.extend_from_slice(&(codes.len() as u16).to_le_bytes());
-        for c in codes {
+        for c in &codes {
             out.extend_from_slice(&c.to_le_bytes());
+        }
+        let count_at = |back: usize| self.replicas[slot_index(newest - back as i64)];
+        for back in (0..codes.len()).step_by(2) {
+            let high = if back + 1 < codes.len() {
+                count_at(back + 1)
+            } else {
+                0
+            };
+            out.push(count_at(back) | (high << 4));
         }
         out
     }
@@ -271,9 +317,11 @@ impl UsageProfile {
     /// Decodes [`UsageProfile::to_bytes`] output; anything else is a typed error.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProfileDecodeError> {
         let (&version, rest) = bytes.split_first().ok_or(ProfileDecodeError::Empty)?;
-        if version != PROFILE_VERSION {
+        if !(1..=PROFILE_VERSION).contains(&version) {
             return Err(ProfileDecodeError::UnknownVersion(version));
         }
+        // Version 1 had no replica counts.
+        let counts_len = |slots: usize| if version == 1 { 0 } else { slots.div_ceil(2) };
         if bytes.len() < HEADER_LEN {
             return Err(ProfileDecodeError::Truncated {
                 len: bytes.len(),
@@ -290,7 +338,7 @@ impl UsageProfile {
         if count > HISTORY_HOURS {
             return Err(ProfileDecodeError::TooManySlots(count));
         }
-        let needed = HEADER_LEN + 2 * count;
+        let needed = HEADER_LEN + 2 * count + counts_len(count);
         if bytes.len() < needed {
             return Err(ProfileDecodeError::Truncated {
                 len: bytes.len(),
@@ -307,9 +355,16 @@ impl UsageProfile {
             last_oom,
             ..UsageProfile::default()
         };
-        for (back, chunk) in bytes[HEADER_LEN..].chunks_exact(2).enumerate() {
+        let (codes, counts) = bytes[HEADER_LEN..].split_at(2 * count);
+        for (back, chunk) in codes.chunks_exact(2).enumerate() {
             let code = u16::from_le_bytes([chunk[0], chunk[1]]);
-            profile.slots[slot_index(newest - back as i64)] = code;
+            let i = slot_index(newest - back as i64);
+            profile.slots[i] = code;
+            profile.replicas[i] = match counts.get(back / 2) {
+                Some(&pair) if back % 2 == 0 => pair & 0x0f,
+                Some(&pair) => pair >> 4,
+                None => u8::from(code != 0),
+            };
         }
         Ok(profile)
     }
@@ -349,8 +404,11 @@ mod tests {
             p.record(f64::from(i) * 300.0, f64::from(i % 977) * MIB);
         }
         let bytes = p.to_bytes();
-        assert_eq!(bytes.len(), HEADER_LEN + 2 * HISTORY_HOURS);
-        assert!(bytes.len() < 1024, "{} bytes", bytes.len());
+        assert_eq!(
+            bytes.len(),
+            HEADER_LEN + 2 * HISTORY_HOURS + HISTORY_HOURS / 2
+        );
+        assert_eq!(bytes.len(), 875);
         assert_eq!(p.hours_observed(), HISTORY_HOURS);
     }
 
@@ -408,10 +466,71 @@ mod tests {
     }
 
     #[test]
+    fn evidence_counts_replica_hours_and_merges_by_maximum() {
+        let mut a = UsageProfile::new();
+        for pod in 0..3 {
+            for i in 0..4 {
+                let t = f64::from(i) * HOUR + f64::from(pod);
+                a.record(t, MIB);
+                a.count_replica(t);
+            }
+        }
+        assert_eq!(a.hours_observed(), 4);
+        assert_eq!(a.replica_hours(), 12);
+        let mut b = UsageProfile::new();
+        b.record(0.0, MIB);
+        b.count_replica(0.0);
+        b.record(10.0 * HOUR, MIB);
+        b.count_replica(10.0 * HOUR);
+        a.merge(&b);
+        assert_eq!(a.replica_hours(), 13, "max per hour, then the new hour");
+        // Counting outside the window is ignored.
+        a.count_replica(-1000.0 * HOUR);
+        assert_eq!(a.replica_hours(), 13);
+    }
+
+    #[test]
+    fn replica_counts_saturate_and_round_trip_two_per_byte() {
+        let mut p = UsageProfile::new();
+        for hour in 0..3 {
+            let t = f64::from(hour) * HOUR;
+            p.record(t, MIB);
+            for _ in 0..(hour * 10 + 1) {
+                p.count_replica(t);
+            }
+        }
+        // 1, 11 and 21 (saturated at 15) replicas.
+        assert_eq!(p.replica_hours(), 1 + 11 + 15);
+        let bytes = p.to_bytes();
+        assert_eq!(
+            bytes.len(),
+            HEADER_LEN + 2 * 3 + 2,
+            "three counts take two bytes"
+        );
+        assert_eq!(UsageProfile::from_bytes(&bytes).unwrap(), p);
+    }
+
+    #[test]
+    fn version_1_profiles_are_still_read_with_one_replica_per_hour() {
+        let mut p = UsageProfile::new();
+        p.record(0.0, MIB);
+        p.record(HOUR, 2.0 * MIB);
+        let v2 = p.to_bytes();
+        // A version-1 encoding is the same without the trailing counts.
+        let mut v1 = v2[..v2.len() - 1].to_vec();
+        v1[0] = 1;
+        let back = UsageProfile::from_bytes(&v1).unwrap();
+        assert_eq!(back.hours_observed(), 2);
+        assert_eq!(back.replica_hours(), 2);
+        assert_eq!(back.hour_peak(1), p.hour_peak(1));
+    }
+
+    #[test]
     fn encoding_round_trips_and_is_versioned() {
         let mut p = UsageProfile::new();
         for i in 0..40 {
             p.record(1.7e9 + f64::from(i) * 3600.0, f64::from(i + 1) * 3.0 * MIB);
+            p.count_replica(1.7e9 + f64::from(i) * 3600.0);
         }
         p.record_oom(1.7e9 + 500.0);
         let bytes = p.to_bytes();

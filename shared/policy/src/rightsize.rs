@@ -20,10 +20,10 @@
 //! first and wasteful for the second; on the development traces the square-root law beat every
 //! fixed percentage and every fixed byte count on both slack and OOM kills.
 //!
-//! With little history the estimate is inflated by a confidence factor
-//! `min(confidence_cap, 1 + confidence_k * confidence_hours / hours_observed)` (the shape of VPA's confidence
-//! bounds, but on observed hours): a few minutes of a fresh workload must not shrink it to its
-//! idle size.
+//! With little evidence the estimate is inflated by a confidence factor
+//! `min(confidence_cap, 1 + confidence_k * confidence_hours / replica_hours)` (the shape of
+//! VPA's confidence bounds, on replica-hours observed: ten replicas watched for a day are more
+//! evidence than one): a few minutes of a fresh workload must not shrink it to its idle size.
 //!
 //! In-place decisions: an OOM kill raises the limit at once to at least `oom_bump` × the peak that
 //! killed it (the peak seen is a lower bound of what was wanted); a peak near the limit or a
@@ -136,10 +136,12 @@ pub fn recommend(
     params: &RightsizeParams,
     t: f64,
 ) -> Option<Recommendation> {
-    let observed = profile.hours_observed();
-    if observed == 0 {
+    if profile.hours_observed() == 0 {
         return None;
     }
+    // Evidence is replica-hours (at least one per hour with data: a profile may come from a
+    // writer that did not count replicas).
+    let observed = profile.replica_hours().max(profile.hours_observed());
     let hour = hour_of(t);
     let recent = profile.max_over(hour, params.recent_hours).unwrap_or(0.0);
     let mut peaks: Vec<f64> = profile.hourly_peaks().collect();
@@ -192,10 +194,22 @@ fn with_limit(current: Allocation, limit: f64) -> Allocation {
     }
 }
 
-/// Per-pod memory of the policy: when its allocation last changed.
+/// Per-pod memory of the policy.
 #[derive(Clone, Copy, Debug)]
 struct PodState {
+    /// When its allocation last changed (or it started).
     last_change: f64,
+    /// Last hour in which this pod was counted as a replica of the profile.
+    counted_hour: i64,
+}
+
+impl PodState {
+    fn started(t: f64) -> Self {
+        Self {
+            last_change: t,
+            counted_hour: i64::MIN,
+        }
+    }
 }
 
 /// The `rightsize` policy state of one workload container.
@@ -250,7 +264,10 @@ impl RightsizePolicy {
     }
 
     fn decide(&mut self, obs: &Observation, limit: f64, reason: String) -> Option<Decision> {
-        self.pods.insert(obs.pod, PodState { last_change: obs.t });
+        self.pods
+            .entry(obs.pod)
+            .or_insert_with(|| PodState::started(obs.t))
+            .last_change = obs.t;
         Some(Decision {
             allocation: with_limit(obs.current, limit),
             reason,
@@ -260,7 +277,7 @@ impl RightsizePolicy {
 
 impl SizingPolicy for RightsizePolicy {
     fn admit(&mut self, pod: PodId, _declared: Allocation, t: f64) -> Admission {
-        self.pods.insert(pod, PodState { last_change: t });
+        self.pods.insert(pod, PodState::started(t));
         match self.recommendation(t) {
             None => Admission::Declared,
             Some(rec) => Admission::Sized(Decision {
@@ -272,7 +289,20 @@ impl SizingPolicy for RightsizePolicy {
 
     fn observe(&mut self, obs: &Observation) -> Option<Decision> {
         let p = self.params;
-        if self.profile.record(obs.t, obs.peak) {
+        let hour = hour_of(obs.t);
+        let state = self
+            .pods
+            .entry(obs.pod)
+            .or_insert_with(|| PodState::started(obs.pod_start));
+        let since = state.last_change;
+        let first_sample_this_hour = state.counted_hour != hour;
+        state.counted_hour = hour;
+        let mut changed = self.profile.record(obs.t, obs.peak);
+        if first_sample_this_hour {
+            self.profile.count_replica(obs.t);
+            changed = true;
+        }
+        if changed {
             self.cached = None;
         }
         if obs.oom {
@@ -290,10 +320,6 @@ impl SizingPolicy for RightsizePolicy {
                 return self.decide(obs, new, format!("usage grew ({})", rec.driver.as_str()));
             }
         }
-        let since = self
-            .pods
-            .get(&obs.pod)
-            .map_or(obs.pod_start, |s| s.last_change);
         if rec.bytes < limit * (1.0 - p.down_hysteresis) && obs.t - since >= p.down_interval_s {
             return self.decide(
                 obs,

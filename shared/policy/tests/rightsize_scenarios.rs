@@ -209,3 +209,25 @@ fn a_deleted_pod_leaves_no_state_but_what_it_taught_the_profile() {
     assert!(next.limit > 3.0 * GIB, "{next:?}");
     assert_eq!(p.tracked_pods(), 1);
 }
+
+#[test]
+fn many_replicas_build_confidence_faster_than_one() {
+    let params = RightsizeParams::default();
+    let (mut one, mut ten) = (RightsizePolicy::new(params), RightsizePolicy::new(params));
+    let big = Allocation::equal(1000.0 * GIB);
+    for i in 0..(12 * 12) {
+        let t = f64::from(i) * 300.0;
+        one.observe(&obs(0, t, GIB, big));
+        for pod in 0..10 {
+            ten.observe(&obs(pod, t, GIB, big));
+        }
+    }
+    assert_eq!(one.profile().replica_hours(), 12);
+    assert_eq!(ten.profile().replica_hours(), 120);
+    let t = 12.0 * HOUR;
+    let a = sized(one.admit(100, Allocation::equal(GIB), t)).limit;
+    let b = sized(ten.admit(100, Allocation::equal(GIB), t)).limit;
+    // 12 replica-hours: factor 2; 120 replica-hours: factor 1.1.
+    assert!(a > 2.0 * GIB, "{a}");
+    assert!(b < 1.5 * GIB, "{b}");
+}

@@ -35,8 +35,8 @@ async fn five_thousand_workloads_of_two_full_containers_fit_under_the_limit() ->
     assert_eq!(stored.len(), WORKLOADS);
     assert!(stored.values().all(|(h, s)| s.len() == 1 && h.len() == 2));
     assert_eq!(report.shard_count as usize, shards.len());
-    // 5,000 × 1,433 bytes need at least 8 shards of 900 KiB; hashing costs at most two more.
-    assert!(shards.len() <= 10, "{} shards", shards.len());
+    // 5,000 × 1,769 bytes need at least 10 shards of 900 KiB; hashing costs at most two more.
+    assert!(shards.len() <= 12, "{} shards", shards.len());
     let total: usize = sizes.iter().sum();
     eprintln!(
         "fill (debug build): {} ConfigMaps, {} bytes per workload, largest shard {} bytes, \
