@@ -13,7 +13,7 @@ use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ObjectReference};
 use k8s_openapi::api::events::v1::Event as EventV1;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, PartialObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
 use serde_json::json;
 
@@ -527,4 +527,55 @@ async fn list_pages_with_limit_and_continue_and_filters_by_label() {
         .filter_map(|c| c.metadata.name.clone())
         .collect();
     assert_eq!(even, ["page-0", "page-2", "page-4"]);
+}
+
+#[tokio::test]
+async fn metadata_only_get_list_and_watch_serve_partial_object_metadata() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(sim.client().unwrap(), "default");
+    cms.create(&PostParams::default(), &cm("meta", &[("big", "value")]))
+        .await
+        .unwrap();
+    let one = cms.get_metadata("meta").await.unwrap();
+    assert_eq!(
+        one.types.as_ref().map(|t| t.kind.as_str()),
+        Some("PartialObjectMetadata")
+    );
+    assert_eq!(one.metadata.name.as_deref(), Some("meta"));
+    let list = cms.list_metadata(&ListParams::default()).await.unwrap();
+    assert_eq!(list.types.kind, "PartialObjectMetadataList");
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(
+        list.items[0].types.as_ref().map(|t| t.api_version.as_str()),
+        Some("meta.k8s.io/v1")
+    );
+
+    // `Api<PartialObjectMeta<K>>` makes kube-rs ask for metadata only (Accept as=...).
+    let meta_api: Api<PartialObjectMeta<ConfigMap>> =
+        Api::namespaced(sim.client().unwrap(), "default");
+    let mut events = watcher(meta_api, watcher::Config::default()).boxed();
+    let mut next = async |initial: bool| {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                match events.next().await {
+                    Some(Ok(watcher::Event::InitApply(o))) if initial => break o,
+                    Some(Ok(watcher::Event::Apply(o))) if !initial => break o,
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .unwrap()
+    };
+    let first = next(true).await;
+    assert_eq!(first.metadata.name.as_deref(), Some("meta"));
+    cms.create(&PostParams::default(), &cm("meta-2", &[]))
+        .await
+        .unwrap();
+    let added = next(false).await;
+    assert_eq!(added.metadata.name.as_deref(), Some("meta-2"));
+    assert_eq!(
+        added.types.as_ref().map(|t| t.kind.as_str()),
+        Some("PartialObjectMetadata")
+    );
 }

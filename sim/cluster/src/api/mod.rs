@@ -279,6 +279,8 @@ async fn dispatch(
     let accept = header(headers, "accept");
     check_accept(accept)?;
     let wants_table = accept.contains("as=Table");
+    // `as=PartialObjectMetadata` (get, watch) or `as=PartialObjectMetadataList` (list).
+    let wants_metadata = accept.contains("as=PartialObjectMetadata");
     if def.is_virtual() {
         if method != Method::GET {
             return Err(ApiError::method_not_allowed(method.as_str(), def.plural));
@@ -302,6 +304,7 @@ async fn dispatch(
                 bookmarks: is_true(&q, "allowWatchBookmarks"),
                 send_initial: is_true(&q, "sendInitialEvents"),
                 timeout,
+                metadata_only: wants_metadata,
             };
             Ok(watch::serve(c, def, p))
         }
@@ -319,6 +322,7 @@ async fn dispatch(
                     .get("timeoutSeconds")
                     .and_then(|s| s.parse::<u64>().ok())
                     .map(Duration::from_secs),
+                metadata_only: wants_metadata,
             };
             Ok(watch::serve(c, def, p))
         }
@@ -328,7 +332,7 @@ async fn dispatch(
                 let list = c.list(def, t.ns.as_deref(), &opts)?;
                 return Ok(json_ok(&table::from_list(def, &list, &q)));
             }
-            let bytes = c.list_json(def, t.ns.as_deref(), &opts)?;
+            let bytes = c.list_json(def, t.ns.as_deref(), &opts, wants_metadata)?;
             Ok((
                 StatusCode::OK,
                 [("content-type", "application/json")],
@@ -341,6 +345,8 @@ async fn dispatch(
             let obj = c.get(def, &ns, name, sub)?;
             Ok(json_ok(&if wants_table && sub == Sub::Main {
                 table::from_object(def, &obj, &q)
+            } else if wants_metadata && sub == Sub::Main {
+                crate::registry::partial_metadata(&obj)
             } else {
                 obj
             }))

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::cluster::Cluster;
 use crate::error::ApiError;
-use crate::registry::{ListOptions, present};
+use crate::registry::{ListOptions, partial_metadata, present};
 use crate::resources::ResourceDef;
 use crate::store::EventType;
 use crate::util;
@@ -37,12 +37,31 @@ pub struct WatchParams {
     pub bookmarks: bool,
     pub send_initial: bool,
     pub timeout: Option<Duration>,
+    /// `Accept: ...;as=PartialObjectMetadata`: events carry `PartialObjectMetadata` objects.
+    pub metadata_only: bool,
 }
 
+/// One watch event line. Serialized through a borrowing struct: `json!` would deep-copy the
+/// object once more for every watcher.
 fn line(kind: &str, object: &Value) -> Bytes {
-    let mut v = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        object: &'a Value,
+    }
+    let mut v = serde_json::to_vec(&Line { kind, object }).unwrap_or_default();
     v.push(b'\n');
     Bytes::from(v)
+}
+
+/// The object as this watch serves it.
+fn shown(def: &ResourceDef, p: &WatchParams, obj: &Value) -> Value {
+    if p.metadata_only {
+        partial_metadata(obj)
+    } else {
+        present(def, obj)
+    }
 }
 
 fn bookmark(def: &ResourceDef, rv: u64, initial_end: bool) -> Bytes {
@@ -107,7 +126,7 @@ async fn run(
         _ => {
             let (items, rv) = cluster.store.list(sdef, p.ns.as_deref());
             for o in items.iter().filter(|o| in_scope(&p, o)) {
-                if tx.send(line("ADDED", &present(def, o))).await.is_err() {
+                if tx.send(line("ADDED", &shown(def, &p, o))).await.is_err() {
                     return;
                 }
             }
@@ -145,7 +164,7 @@ async fn run(
                         _ => continue,
                     };
                     if tx
-                        .send(line(kind, &present(def, &ev.object)))
+                        .send(line(kind, &shown(def, &p, &ev.object)))
                         .await
                         .is_err()
                     {

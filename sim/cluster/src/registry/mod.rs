@@ -79,6 +79,20 @@ pub fn present(def: &ResourceDef, obj: &Value) -> Value {
     }
 }
 
+/// `meta.k8s.io/v1` `PartialObjectMetadata` of an object: what a client asking for
+/// `Accept: application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1` gets (kube-rs
+/// `get_metadata`, `watch_metadata`, client-go metadata informers).
+pub fn partial_metadata(obj: &Value) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("kind".into(), Value::String("PartialObjectMetadata".into()));
+    m.insert("apiVersion".into(), Value::String("meta.k8s.io/v1".into()));
+    m.insert(
+        "metadata".into(),
+        obj.get("metadata").cloned().unwrap_or(json!({})),
+    );
+    Value::Object(m)
+}
+
 /// Shape served for `def` → stored shape.
 fn intake(def: &ResourceDef, obj: Value) -> Value {
     if is_events_v1(def) {
@@ -278,11 +292,13 @@ impl Cluster {
     /// [`Self::list`] serialized straight from the stored objects, without copying them (the
     /// copy and its drop were most of the cost of a 10,000-pod list), where the served shape is
     /// the stored one.
+    /// With `metadata_only`, a `PartialObjectMetadataList` (`as=PartialObjectMetadataList`).
     pub fn list_json(
         &self,
         def: &'static ResourceDef,
         ns: Option<&str>,
         opts: &ListOptions,
+        metadata_only: bool,
     ) -> ApiResult<Vec<u8>> {
         #[derive(serde::Serialize)]
         struct ListOut<'a> {
@@ -292,7 +308,14 @@ impl Cluster {
             metadata: Value,
             items: Vec<&'a Value>,
         }
-        let bytes = if is_events_v1(def) {
+        let bytes = if metadata_only {
+            let (items, metadata) = self.select(def, ns, opts)?;
+            let mut list =
+                json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1"});
+            list["metadata"] = metadata;
+            list["items"] = Value::Array(items.iter().map(|o| partial_metadata(o)).collect());
+            serde_json::to_vec(&list)
+        } else if is_events_v1(def) {
             serde_json::to_vec(&self.list(def, ns, opts)?)
         } else {
             let (items, metadata) = self.select(def, ns, opts)?;
