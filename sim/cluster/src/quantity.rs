@@ -40,6 +40,20 @@ pub fn at(v: &Value, pointer: &str) -> Option<Quantity> {
     v.pointer(pointer).and_then(from_json)
 }
 
+/// The string the API server stores for a quantity written as `v` (it decodes and re-encodes
+/// every quantity: `1000m` → `1`, `0.5Gi` → `512Mi`, `Mi` → `0`, with apimachinery's fast path
+/// keeping some inputs verbatim); `None` if `v` is not a valid quantity.
+pub fn api_server_form(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Quantity::api_server_form(&s)
+        .ok()
+        .or_else(|| parse(&s).map(|q| q.to_string()))
+}
+
 /// Bytes printed as the API server prints a memory quantity (`1536Mi`, `1500k`).
 pub fn format_bytes(bytes: i128) -> String {
     Quantity::from_bytes(bytes).to_string()
@@ -71,5 +85,12 @@ mod tests {
             Some(1 << 30)
         );
         assert_eq!(format_bytes(1536 * 1024 * 1024), "1536Mi");
+        let stored = |v: Value| api_server_form(&v);
+        assert_eq!(stored(json!("1000m")).as_deref(), Some("1"));
+        assert_eq!(stored(json!("0.5Gi")).as_deref(), Some("512Mi"));
+        assert_eq!(stored(json!("128Mi")).as_deref(), Some("128Mi"));
+        assert_eq!(stored(json!("Mi")).as_deref(), Some("0"));
+        assert_eq!(stored(json!(2)).as_deref(), Some("2"));
+        assert_eq!(stored(json!("1.5x")), None);
     }
 }

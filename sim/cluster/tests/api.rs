@@ -579,3 +579,29 @@ async fn metadata_only_get_list_and_watch_serve_partial_object_metadata() {
         Some("PartialObjectMetadata")
     );
 }
+
+#[tokio::test]
+async fn quantities_are_stored_in_the_api_server_form() {
+    use k8s_openapi::api::core::v1::Pod;
+    let sim = start().await;
+    let pods: Api<Pod> = Api::namespaced(sim.client().unwrap(), "default");
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "q"},
+        "spec": {"containers": [{"name": "c", "image": "i", "resources": {
+            "requests": {"cpu": "1000m", "memory": "0.5Gi"},
+            "limits": {"cpu": "2000m", "memory": "1073741824"}}}]},
+    }))
+    .unwrap();
+    let created = pods.create(&PostParams::default(), &pod).await.unwrap();
+    let res = created.spec.unwrap().containers[0]
+        .resources
+        .clone()
+        .unwrap();
+    let requests = res.requests.unwrap();
+    assert_eq!(requests["cpu"].0, "1");
+    assert_eq!(requests["memory"].0, "512Mi");
+    let limits = res.limits.unwrap();
+    assert_eq!(limits["cpu"].0, "2");
+    // apimachinery's fast path keeps a short plain integer as written.
+    assert_eq!(limits["memory"].0, "1073741824");
+}

@@ -93,12 +93,27 @@ pub fn partial_metadata(obj: &Value) -> Value {
     Value::Object(m)
 }
 
-/// Shape served for `def` → stored shape.
+/// Shape served for `def` → stored shape, with quantities in the server's stored form.
 fn intake(def: &ResourceDef, obj: Value) -> Value {
     if is_events_v1(def) {
         events::to_core(&obj)
     } else {
+        let mut obj = obj;
+        canonicalize(def, &mut obj);
         obj
+    }
+}
+
+/// Quantities of pod specs (pods, and the pod templates of Deployments and ReplicaSets) in the
+/// form the API server stores after decoding.
+fn canonicalize(def: &ResourceDef, obj: &mut Value) {
+    let spec = match (def.group, def.plural) {
+        ("", "pods") => obj.get_mut("spec"),
+        ("apps", "deployments" | "replicasets") => obj.pointer_mut("/spec/template/spec"),
+        _ => None,
+    };
+    if let Some(spec) = spec {
+        pods::canonicalize_quantities(spec);
     }
 }
 
@@ -428,7 +443,9 @@ impl Cluster {
         prepare_create(def, &mut obj);
         if def.group.is_empty() && def.plural == "pods" {
             obj = self.admit_pod_create(ns, obj).await?;
-            // Admission may have changed resources; the QoS class follows the final spec.
+            // The server decodes the mutated object again, so patched quantities are stored in
+            // its form too. Admission may have changed resources; the QoS class follows.
+            canonicalize(def, &mut obj);
             obj["status"]["qosClass"] = json!(pods::compute_qos(&obj["spec"]));
         }
         if def.namespaced {
@@ -534,6 +551,7 @@ impl Cluster {
                 if let Some(cs) = cand.pointer("/spec/initContainers") {
                     new["spec"]["initContainers"] = cs.clone();
                 }
+                canonicalize(def, &mut new);
                 carry_rv(&mut new, &cand);
                 invalid(
                     def,

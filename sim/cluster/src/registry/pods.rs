@@ -67,6 +67,44 @@ pub fn compute_qos(spec: &Value) -> &'static str {
     }
 }
 
+/// Rewrite every cpu/memory/... quantity of a pod spec's containers (and pod-level resources) in
+/// the form the API server stores, as its decode/encode round trip does. Invalid quantities are
+/// left for validation to report.
+pub fn canonicalize_quantities(spec: &mut Value) {
+    let mut lists: Vec<&mut Value> = Vec::new();
+    if let Some(m) = spec.as_object_mut() {
+        for (k, v) in m.iter_mut() {
+            match k.as_str() {
+                "containers" | "initContainers" => {
+                    if let Some(cs) = v.as_array_mut() {
+                        for c in cs {
+                            if let Some(r) = c.get_mut("resources") {
+                                lists.push(r);
+                            }
+                        }
+                    }
+                }
+                "resources" => lists.push(v),
+                _ => {}
+            }
+        }
+    }
+    for resources in lists {
+        for kind in ["requests", "limits"] {
+            for v in resources
+                .get_mut(kind)
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
+                if let Some(s) = quantity::api_server_form(v) {
+                    *v = Value::String(s);
+                }
+            }
+        }
+    }
+}
+
 /// Create-time defaults (`SetDefaults_Pod`, `SetDefaults_Container`) and the registry's
 /// `PrepareForCreate` (status reset, QoS class).
 pub fn prepare_create(pod: &mut Value) {
