@@ -15,6 +15,11 @@
 //! `registry` (validation, subresources, patches, deletes), `admission` (mutating webhooks over
 //! HTTPS), `controllers` (Deployment → ReplicaSet → Pods), `kubelet` (scheduling, pod status,
 //! resizes, memory usage, OOM kills, PodMetrics).
+//!
+//! Wire formats: JSON both ways; request bodies may also be Kubernetes protobuf for the kinds
+//! kubectl's typed create commands send (`api::protobuf`). Responses are always JSON (a client
+//! that accepts only protobuf gets 406). `/openapi/v3` carries just enough for kubectl to skip
+//! client-side validation (`api::openapi`); fields are not checked against schemas.
 
 mod admission;
 mod api;
