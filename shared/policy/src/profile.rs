@@ -68,7 +68,10 @@ pub struct UsageProfile {
     slots: Box<[u16; HISTORY_HOURS]>,
     /// Replicas seen in each hour of `slots`, saturating at [`MAX_REPLICAS_PER_HOUR`].
     replicas: Box<[u8; HISTORY_HOURS]>,
-    /// Seconds of the first and last sample ever recorded (garbage collection, diagnostics).
+    /// Start (seconds) of the hours of the first and last sample ever recorded (garbage
+    /// collection, diagnostics). Hour granularity on purpose: samples that do not raise their
+    /// hour's peak leave the profile byte-for-byte unchanged, so the history store rewrites it
+    /// a few times an hour rather than at every sample.
     first_seen: i64,
     last_seen: i64,
     /// Seconds of the last OOM kill recorded, `i64::MIN` if none.
@@ -143,7 +146,7 @@ impl UsageProfile {
         if hour <= newest - HISTORY_HOURS as i64 {
             return moved;
         }
-        let secs = t.floor() as i64;
+        let secs = hour * HOUR as i64;
         self.first_seen = self.first_seen.min(secs);
         self.last_seen = self.last_seen.max(secs);
         let i = slot_index(hour);
@@ -240,12 +243,13 @@ impl UsageProfile {
         self.slots.iter().filter(|&&c| c != 0).count()
     }
 
-    /// Seconds of the last sample recorded (for garbage collection of gone workloads).
+    /// Start (seconds) of the hour of the last sample recorded (for garbage collection of gone
+    /// workloads).
     pub fn last_seen(&self) -> Option<i64> {
         (self.last_seen != i64::MIN).then_some(self.last_seen)
     }
 
-    /// Seconds of the first sample recorded.
+    /// Start (seconds) of the hour of the first sample recorded.
     pub fn first_seen(&self) -> Option<i64> {
         (self.first_seen != i64::MAX).then_some(self.first_seen)
     }
@@ -487,6 +491,23 @@ mod tests {
         // Counting outside the window is ignored.
         a.count_replica(-1000.0 * HOUR);
         assert_eq!(a.replica_hours(), 13);
+    }
+
+    #[test]
+    fn samples_below_their_hours_peak_leave_the_profile_unchanged() {
+        let mut p = UsageProfile::new();
+        assert!(p.record(7200.0, 10.0 * MIB));
+        let before = p.to_bytes();
+        assert!(!p.record(7500.0, 5.0 * MIB));
+        assert!(!p.record(10_799.0, 10.0 * MIB));
+        assert_eq!(
+            p.to_bytes(),
+            before,
+            "nothing for the history store to write"
+        );
+        assert_eq!(p.last_seen(), Some(7200));
+        assert!(p.record(10_800.0, 1.0 * MIB), "a new hour is a change");
+        assert_eq!(p.last_seen(), Some(10_800));
     }
 
     #[test]

@@ -128,8 +128,9 @@ async fn a_shard_deleted_by_hand_is_recreated_at_the_next_flush() -> anyhow::Res
 async fn workloads_unseen_for_the_ttl_are_collected_at_flush() -> anyhow::Result<()> {
     let env = start().await?;
     let writer = HistoryWriter::new(env.client.clone(), env.config(), env.metrics.clone());
-    // Last seen 14 days ago (hour 0), and an hour ago.
-    writer.update(&workload(1), "app", &profile(1, 0, 1));
+    // Last seen just under 14 days ago (profiles keep the hour of the last sample, and NOW is
+    // not on an hour boundary), and an hour ago.
+    writer.update(&workload(1), "app", &profile(1, 1, 1));
     writer.update(&workload(2), "app", &profile(2, 0, 14 * 24));
     writer.flush_now().await?;
     assert_eq!(env.stored().await?.len(), 2);
