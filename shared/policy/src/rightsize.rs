@@ -276,12 +276,12 @@ impl RightsizePolicy {
 }
 
 impl SizingPolicy for RightsizePolicy {
-    fn admit(&mut self, pod: PodId, _declared: Allocation, t: f64) -> Admission {
+    fn admit(&mut self, pod: PodId, declared: Allocation, t: f64) -> Admission {
         self.pods.insert(pod, PodState::started(t));
         match self.recommendation(t) {
             None => Admission::Declared,
             Some(rec) => Admission::Sized(Decision {
-                allocation: Allocation::equal(rec.bytes),
+                allocation: with_limit(declared, rec.bytes),
                 reason: format!("sized from history ({})", rec.driver.as_str()),
             }),
         }

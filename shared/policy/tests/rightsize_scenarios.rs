@@ -185,6 +185,10 @@ fn burstable_pods_keep_their_request_to_limit_ratio() {
         .expect("OOM");
     let ratio = d.allocation.limit / d.allocation.request;
     assert!((ratio - 2.0).abs() < 1e-12, "{ratio}");
+    // Admission keeps the declared ratio too.
+    let admitted = sized(p.admit(5, current, 48.0 * HOUR));
+    let ratio = admitted.limit / admitted.request;
+    assert!((ratio - 2.0).abs() < 1e-12, "{ratio}");
 }
 
 #[test]
