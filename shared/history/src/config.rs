@@ -32,6 +32,25 @@ pub const DEFAULT_RETRY_MIN_DELAY: Duration = Duration::from_millis(20);
 /// Longest retry delay.
 pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(2);
 
+/// Relative growth of the current hour's peak that a periodic flush may leave unwritten (10 %).
+///
+/// The controller records a sample per pod every ~30 s, and a profile changes whenever a sample
+/// raises its current hour's peak or a new hour starts (about a fifth of the samples on real
+/// traces): with a shard holding ~450 workloads, writing every change would rewrite nearly every
+/// shard every minute (~9 MB/min of `PUT`s at 5,000 workloads, growing with the cluster). The
+/// periodic flush therefore rewrites only the shards holding a *material* change (see
+/// `UsageProfile::materially_differs`: a completed hour, late data in an older hour, a newer OOM
+/// kill, a new workload or container, or the current hour's peak more than this fraction above
+/// the stored one), plus layout work (growth, a shard deleted by hand, garbage).
+///
+/// The trade-off: between flushes, sub-tolerance growth of the current hour's peak lives only in
+/// the writer's memory. If the leader dies before the hour ends, it is lost: that hour's stored
+/// peak can stay up to this fraction below the real one, and the next leader relearns the
+/// current usage from its own samples within minutes. OOM kills are always material, and the
+/// controller calls `HistoryWriter::flush_now` for them, which (like the shutdown flush) writes
+/// every change: an update acknowledged by a `flush_now` that returned `Ok` is never lost.
+pub const DEFAULT_MATERIAL_TOLERANCE: f64 = 0.1;
+
 /// Current time in Unix seconds. Injected so that tests can age entries past the TTL.
 #[derive(Clone)]
 pub struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
@@ -75,6 +94,10 @@ pub struct HistoryConfig {
     pub max_attempts: usize,
     pub retry_min_delay: Duration,
     pub retry_max_delay: Duration,
+    /// Relative current-hour peak growth a periodic flush leaves in memory
+    /// ([`DEFAULT_MATERIAL_TOLERANCE`], which explains the trade-off). 0 (or less) turns the
+    /// filter off: every periodic flush then writes every change, as `flush_now` does.
+    pub material_tolerance: f64,
     pub clock: Clock,
 }
 
@@ -89,6 +112,7 @@ impl HistoryConfig {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             retry_min_delay: DEFAULT_RETRY_MIN_DELAY,
             retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
+            material_tolerance: DEFAULT_MATERIAL_TOLERANCE,
             clock: Clock::system(),
         }
     }

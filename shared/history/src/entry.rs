@@ -128,6 +128,19 @@ impl WorkloadHistory {
         changed
     }
 
+    /// Whether `self` (what the writer knows) holds something material that `stored` (what it
+    /// last stored for this workload) lacks: a container `stored` does not have, or a container
+    /// whose profile [`UsageProfile::materially_differs`] from the stored one at `tolerance`.
+    /// Decides which shards a periodic flush rewrites (see [`crate::HistoryConfig`]).
+    pub fn materially_differs(&self, stored: &WorkloadHistory, tolerance: f64) -> bool {
+        self.containers
+            .iter()
+            .any(|(name, profile)| match stored.containers.get(name) {
+                Some(s) => profile.materially_differs(s, tolerance),
+                None => true,
+            })
+    }
+
     /// Seconds of the newest sample or OOM kill of any container: what garbage collection ages.
     /// `None` for an entry that holds no observation at all.
     pub fn last_activity(&self) -> Option<i64> {
@@ -296,5 +309,29 @@ mod tests {
         assert!(a.merge(&b));
         assert!(a.last_activity().is_some());
         assert_eq!(WorkloadHistory::new().last_activity(), None);
+    }
+
+    #[test]
+    fn a_new_container_or_a_material_profile_change_is_material() {
+        let stored = two_containers();
+        assert!(!stored.materially_differs(&stored.clone(), 0.1));
+        let mut added = stored.clone();
+        added.merge_container("sidecar", &profile(3, 1));
+        assert!(added.materially_differs(&stored, 0.1));
+        // A sub-tolerance rise of the newest hour's peak of one container is not material...
+        let app = stored.container("app").unwrap().clone();
+        let newest: f64 = 1.7e9 + 399.0 * 3600.0;
+        let peak = app.hour_peak((newest / 3600.0).floor() as i64).unwrap();
+        let mut small = app.clone();
+        assert!(small.record(newest + 60.0, peak * 1.05));
+        let mut grown = stored.clone();
+        grown.merge_container("app", &small);
+        assert_ne!(grown, stored);
+        assert!(!grown.materially_differs(&stored, 0.1));
+        // ...a new hour is.
+        let mut next = app;
+        next.record(newest + 3600.0, MIB);
+        grown.merge_container("app", &next);
+        assert!(grown.materially_differs(&stored, 0.1));
     }
 }

@@ -1,15 +1,24 @@
 //! [`HistoryWriter`]: batched, merge-on-conflict writes of the history shards.
 //!
-//! Updates are merged into a pending map (no I/O), and a flush (every `flush_interval`, or at
-//! once through [`HistoryWriter::flush_now`] after an OOM kill) writes each shard whose content
-//! changed, once. Every write is a compare-and-swap `PUT` with the resourceVersion last read or
-//! written; on `409 Conflict` the shard is read again, what it holds is merged into the known
-//! state (profiles merge by slot-wise maximum, so nothing is lost or doubled), and the write is
-//! retried after an exponential delay with jitter. A flush that returns `Ok` has stored every
-//! update made before it started; a flush that fails keeps what it could not store and the next
-//! one tries again. The writer keeps the merged state of everything it has seen, which is how a
-//! shard deleted by hand is recreated at the next flush. Only one writer (the leader) is meant
-//! to run, but two at once are safe: they merge each other's data through the conflicts.
+//! Updates are merged into a pending map (no I/O), and a flush writes each shard whose content
+//! changed, once. [`HistoryWriter::flush_now`] (after an OOM kill, and at shutdown) writes every
+//! changed shard; the periodic flush ([`HistoryWriter::flush_periodic`], every
+//! `flush_interval`) writes only the shards holding a *material* change (a completed hour, late
+//! data, an OOM kill, a new workload or container, the current hour's peak beyond
+//! `HistoryConfig::material_tolerance`, layout work), so that the API load stays flat however
+//! often samples raise the current hour's peak. Changes it leaves are kept and written with
+//! their shard's next write: usually when the hour completes, at the latest by the next
+//! `flush_now` or the shutdown flush.
+//!
+//! Every write is a compare-and-swap `PUT` with the resourceVersion last read or written;
+//! on `409 Conflict` the shard is read again, what it holds is merged into the known state (profiles merge
+//! by slot-wise maximum, so nothing is lost or doubled), and the write is retried after an
+//! exponential delay with jitter. A `flush_now` that returns `Ok` has stored every update made
+//! before it started (a periodic flush, what it chose to write); a flush that fails keeps what it
+//! could not store and the next one tries again. The writer keeps the merged state of everything it
+//! has seen, which is how a shard deleted by hand is recreated at the next flush. Only one writer
+//! (the leader) is meant to run, but two at once are safe: they merge each other's data through the
+//! conflicts.
 
 mod state;
 
@@ -31,7 +40,7 @@ use crate::error::{FlushError, UpdateError, WriteShardError};
 use crate::layout;
 use crate::metrics::HistoryMetrics;
 use crate::shard;
-use state::WriterState;
+use state::{Flush, WriterState};
 
 /// What one successful flush did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -48,6 +57,9 @@ pub struct FlushReport {
     pub conflicts: usize,
     /// Workloads dropped because they were unseen for longer than the TTL.
     pub collected: usize,
+    /// Changed workloads left unwritten (a periodic flush, nothing material in their shard):
+    /// kept in memory for their shard's next write, `flush_now` or the shutdown flush.
+    pub deferred: usize,
     pub duration: Duration,
 }
 
@@ -116,10 +128,25 @@ impl HistoryWriter {
         h
     }
 
-    /// Flushes now (after an OOM kill, or at shutdown). Waits for a flush in progress first.
+    /// Flushes now (after an OOM kill, or at shutdown): writes every shard holding a change,
+    /// material or not, so that an `Ok` acknowledges every update made before the call. Waits
+    /// for a flush in progress first.
     pub async fn flush_now(&self) -> Result<FlushReport, FlushError> {
+        self.flush_with(Flush::All).await
+    }
+
+    /// What [`HistoryWriter::run`] does every `flush_interval`: writes only the shards that
+    /// hold a material change (see `HistoryConfig::material_tolerance` for the trade-off);
+    /// every key of a written shard is stored, the other changes stay in memory. Its `Ok`
+    /// acknowledges nothing beyond what it wrote: use [`HistoryWriter::flush_now`] for that.
+    pub async fn flush_periodic(&self) -> Result<FlushReport, FlushError> {
+        self.flush_with(Flush::Material(self.config.material_tolerance))
+            .await
+    }
+
+    async fn flush_with(&self, policy: Flush) -> Result<FlushReport, FlushError> {
         let start = Instant::now();
-        let result = self.flush(start).await;
+        let result = self.flush(start, policy).await;
         self.metrics
             .flushed(result.is_ok(), start.elapsed().as_secs_f64());
         if let Err(e) = &result {
@@ -128,7 +155,9 @@ impl HistoryWriter {
         result
     }
 
-    /// Flushes every `flush_interval` until `shutdown` completes, then flushes once more.
+    /// Flushes every `flush_interval` ([`HistoryWriter::flush_periodic`]: material changes
+    /// only) until `shutdown` completes, then once more with [`HistoryWriter::flush_now`]
+    /// (everything).
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         let mut tick = tokio::time::interval(self.config.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -137,13 +166,13 @@ impl HistoryWriter {
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = tick.tick() => { let _ = self.flush_now().await; }
+                _ = tick.tick() => { let _ = self.flush_periodic().await; }
             }
         }
         let _ = self.flush_now().await;
     }
 
-    async fn flush(&self, start: Instant) -> Result<FlushReport, FlushError> {
+    async fn flush(&self, start: Instant, policy: Flush) -> Result<FlushReport, FlushError> {
         let mut st = self.state.lock().await;
         let updates = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         st.merge_updates(updates);
@@ -167,7 +196,11 @@ impl HistoryWriter {
         let mut failures = Vec::new();
         // Re-evaluated after each write: a conflict may reveal more to write (or a larger
         // count). Each shard is written at most once per flush.
-        while let Some(index) = st.shards_to_write().into_iter().find(|i| !done.contains(i)) {
+        while let Some(index) = st
+            .shards_to_write(policy)
+            .into_iter()
+            .find(|i| !done.contains(i))
+        {
             done.insert(index);
             match self.write_shard(&mut st, index, cutoff, &mut report).await {
                 Ok(bytes) => {
@@ -183,6 +216,7 @@ impl HistoryWriter {
         }
         report.shard_count = st.count;
         report.entries = st.known.len();
+        report.deferred = st.deferred(policy);
         report.duration = start.elapsed();
         match failures.len() {
             0 => Ok(report),

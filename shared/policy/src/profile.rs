@@ -280,6 +280,58 @@ impl UsageProfile {
         self.last_oom = self.last_oom.max(other.last_oom);
     }
 
+    /// Whether `self` (what a writer knows) holds something material that `stored` (what it
+    /// last stored) lacks: enough to justify rewriting the stored copy now rather than at the
+    /// next material change. Pure; used by the history store to keep its periodic API load flat.
+    ///
+    /// Material, in order:
+    /// - `stored` is empty and `self` is not;
+    /// - `self` records a newer OOM kill (OOM kills are what sizing must never forget);
+    /// - the newest hour differs: an hour completed, so the previous hour's final peak (and
+    ///   replica count) must be persisted;
+    /// - any hour older than the newest differs in peak code or replica count (late samples,
+    ///   merges with another writer's data);
+    /// - the newest hour's peak exceeds the stored one by more than `tolerance`, relative
+    ///   (0.1: more than 10 % higher; a stored hour with no peak is exceeded by any peak).
+    ///
+    /// Not material: growth of the newest hour's peak within `tolerance`, more replicas counted
+    /// in the newest hour, and first/last-seen changes that come with none of the above (they
+    /// are hour-granular, so they move only with the hours compared above). Equal profiles are
+    /// never material. A negative or NaN `tolerance` counts as 0.
+    pub fn materially_differs(&self, stored: &UsageProfile, tolerance: f64) -> bool {
+        if self.last_oom > stored.last_oom {
+            return true;
+        }
+        let Some(newest) = self.newest_hour else {
+            // Nothing sampled here: only an OOM kill (above) could matter; an empty `self`
+            // against a non-empty `stored` is covered by "the newest hour differs".
+            return stored.newest_hour.is_some();
+        };
+        if stored.newest_hour != Some(newest) {
+            return true;
+        }
+        let current = slot_index(newest);
+        let older_differ = (0..HISTORY_HOURS)
+            .filter(|&i| i != current)
+            .any(|i| self.slots[i] != stored.slots[i] || self.replicas[i] != stored.replicas[i]);
+        if older_differ {
+            return true;
+        }
+        let (mine, theirs) = (self.slots[current], stored.slots[current]);
+        match (mine, theirs) {
+            (0, _) => false,
+            (_, 0) => true,
+            _ => {
+                let tolerance = if tolerance.is_nan() {
+                    0.0
+                } else {
+                    tolerance.max(0.0)
+                };
+                decode(mine) > decode(theirs) * (1.0 + tolerance)
+            }
+        }
+    }
+
     /// Versioned binary encoding: header, then the slots newest first with trailing empty
     /// slots dropped (a young workload costs a few bytes), then as many replica counts, two per
     /// byte (low nibble first). At most `HEADER_LEN + 2 * 336 + 168` = 875 bytes.
@@ -592,5 +644,96 @@ mod tests {
             UsageProfile::from_bytes(&huge),
             Err(ProfileDecodeError::TooManySlots(65535))
         );
+    }
+
+    /// A profile with hourly peaks of `mib` MiB over `hours` hours, one replica each.
+    fn steady(hours: i64, mib: f64) -> UsageProfile {
+        let mut p = UsageProfile::new();
+        for h in 0..hours {
+            let t = (h as f64) * HOUR + 60.0;
+            p.record(t, mib * MIB);
+            p.count_replica(t);
+        }
+        p
+    }
+
+    #[test]
+    fn equal_profiles_are_not_material_at_any_tolerance() {
+        let p = steady(30, 100.0);
+        for tolerance in [0.0, 0.1, 1.0, -1.0, f64::NAN] {
+            assert!(!p.materially_differs(&p.clone(), tolerance), "{tolerance}");
+        }
+        assert!(!UsageProfile::new().materially_differs(&UsageProfile::new(), 0.1));
+    }
+
+    #[test]
+    fn a_first_sample_is_material_against_an_empty_stored_profile() {
+        let p = steady(1, 100.0);
+        assert!(p.materially_differs(&UsageProfile::new(), 0.1));
+    }
+
+    #[test]
+    fn a_newer_oom_kill_is_material_and_an_older_one_is_not() {
+        let stored = steady(5, 100.0);
+        let mut oom = stored.clone();
+        oom.record_oom(4.0 * HOUR + 100.0);
+        assert!(oom.materially_differs(&stored, 0.1));
+        assert!(!stored.materially_differs(&oom, 0.1));
+        // Even without any sample.
+        let mut only_oom = UsageProfile::new();
+        only_oom.record_oom(100.0);
+        assert!(only_oom.materially_differs(&UsageProfile::new(), 0.1));
+    }
+
+    #[test]
+    fn a_completed_hour_is_material() {
+        let stored = steady(5, 100.0);
+        let mut next = stored.clone();
+        // A lower peak in a new hour: the previous hour is final and must be persisted.
+        next.record(5.0 * HOUR + 60.0, 10.0 * MIB);
+        assert!(next.materially_differs(&stored, 0.1));
+        assert!(
+            next.materially_differs(&stored, 1e9),
+            "whatever the tolerance"
+        );
+    }
+
+    #[test]
+    fn an_older_hour_that_differs_is_material() {
+        let stored = steady(5, 100.0);
+        // Late data raising an older hour's peak, however slightly.
+        let mut late = stored.clone();
+        assert!(late.record(2.0 * HOUR + 60.0, 100.5 * MIB));
+        assert!(late.materially_differs(&stored, 0.1));
+        // A merge adding a replica to an older hour.
+        let mut merged = stored.clone();
+        merged.count_replica(HOUR + 60.0);
+        assert!(merged.materially_differs(&stored, 0.1));
+        // A merge filling an older hour that had no sample.
+        let mut gap = UsageProfile::new();
+        gap.record(60.0, MIB);
+        gap.record(3.0 * HOUR + 60.0, MIB);
+        let mut filled = gap.clone();
+        filled.record(HOUR + 60.0, MIB);
+        assert!(filled.materially_differs(&gap, 0.1));
+    }
+
+    #[test]
+    fn current_hour_growth_is_material_only_beyond_the_tolerance() {
+        let stored = steady(5, 100.0);
+        let now = 4.0 * HOUR + 1800.0;
+        let mut within = stored.clone();
+        assert!(within.record(now, 109.0 * MIB), "a real change");
+        assert!(!within.materially_differs(&stored, 0.1));
+        assert!(within.materially_differs(&stored, 0.0), "any growth at 0");
+        assert!(within.materially_differs(&stored, 0.05));
+        let mut beyond = stored.clone();
+        beyond.record(now, 111.0 * MIB);
+        assert!(beyond.materially_differs(&stored, 0.1));
+        // More replicas counted in the current hour are not material on their own.
+        let mut counted = stored.clone();
+        counted.count_replica(now);
+        assert_ne!(counted, stored);
+        assert!(!counted.materially_differs(&stored, 0.1));
     }
 }

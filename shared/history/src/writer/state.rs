@@ -9,6 +9,16 @@
 //!   value at least as large (every value read was merged into what the writer knows);
 //! - growing the count dirties exactly the keys that move (jump hashing: into the new shards).
 //!
+//! Which shards a flush writes depends on its [`Flush`] policy. [`Flush::All`] (`flush_now`, the
+//! shutdown flush) writes the home shard of every dirty key. [`Flush::Material`] (the periodic
+//! flush) writes only the homes of dirty keys that are *material*: the value known differs
+//! materially from the *baseline*, the value stored at home when the key became dirty (kept
+//! only for dirty keys; for a clean key it is the known value, by the invariant above). A dirty
+//! key without a baseline (new, moved by a growth, missing from a shard deleted or edited by
+//! hand) is always material, and so is a shard that must drop or rewrite entries (with the homes
+//! of its dirty strays). Either way a written shard stores every key homed there, material or
+//! not, and cleans them all.
+//!
 //! Shards are written in descending index order. Under jump hashing a key only ever moves to a
 //! higher shard, so homes are written before the shards holding their strays, and one flush
 //! completes a growth: new shards first, then the old ones without the moved keys.
@@ -21,6 +31,16 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::entry::WorkloadHistory;
 use crate::layout;
 use crate::shard::{self, DecodedShard, RawEntry};
+
+/// Which dirty keys make a flush write their home shard (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Flush {
+    /// Every dirty key: acknowledged flushes (`flush_now`) and the shutdown flush.
+    All,
+    /// Only keys that differ materially from their baseline at this relative tolerance of the
+    /// current hour's peak; a tolerance of 0 or less makes every change material.
+    Material(f64),
+}
 
 /// What the writer last saw of one shard.
 #[derive(Debug, Default)]
@@ -63,6 +83,9 @@ pub(crate) struct WriterState {
     pub count: u32,
     pub known: HashMap<String, WorkloadHistory>,
     pub dirty: HashSet<String>,
+    /// For dirty keys whose stored value at home is known: that value (module documentation).
+    /// Always a subset of `dirty`.
+    pub baseline: HashMap<String, WorkloadHistory>,
     pub shards: BTreeMap<u32, ShardState>,
 }
 
@@ -73,6 +96,7 @@ impl Default for WriterState {
             count: 1,
             known: HashMap::new(),
             dirty: HashSet::new(),
+            baseline: HashMap::new(),
             shards: BTreeMap::new(),
         }
     }
@@ -86,17 +110,50 @@ impl WriterState {
     /// Merges updates from the caller; a key becomes dirty if its value changed.
     pub fn merge_updates(&mut self, updates: HashMap<String, WorkloadHistory>) {
         for (key, history) in updates {
-            let changed = match self.known.get_mut(&key) {
-                Some(h) => h.merge(&history),
+            match self.known.get_mut(&key) {
+                Some(h) => {
+                    // A clean key's known value is what its home stores: the baseline.
+                    let before = (!self.dirty.contains(&key)).then(|| h.clone());
+                    if h.merge(&history) {
+                        if let Some(before) = before {
+                            self.baseline.insert(key.clone(), before);
+                        }
+                        self.dirty.insert(key);
+                    }
+                }
                 None => {
                     self.known.insert(key.clone(), history);
-                    true
+                    self.baseline.remove(&key);
+                    self.dirty.insert(key);
                 }
-            };
-            if changed {
-                self.dirty.insert(key);
             }
         }
+    }
+
+    /// Marks `key` dirty with no known stored value at home: material for any flush.
+    fn dirty_unknown(&mut self, key: &str) {
+        self.baseline.remove(key);
+        self.dirty.insert(key.to_owned());
+    }
+
+    /// Whether a flush under `policy` must write the home of dirty `key`.
+    fn must_write(&self, key: &str, policy: Flush) -> bool {
+        match policy {
+            Flush::All => true,
+            Flush::Material(tolerance) if tolerance <= 0.0 || tolerance.is_nan() => true,
+            Flush::Material(tolerance) => match (self.known.get(key), self.baseline.get(key)) {
+                (Some(known), Some(stored)) => known.materially_differs(stored, tolerance),
+                _ => true,
+            },
+        }
+    }
+
+    /// Dirty keys a flush under `policy` leaves unwritten (their homes have nothing material).
+    pub fn deferred(&self, policy: Flush) -> usize {
+        self.dirty
+            .iter()
+            .filter(|k| !self.must_write(k, policy))
+            .count()
     }
 
     /// Takes in what shard `index` stores (after a list, or a re-read on conflict). Entries
@@ -119,23 +176,38 @@ impl WriterState {
             if stored.last_activity().is_none_or(|t| t < cutoff) {
                 continue;
             }
-            let (changed, new) = match self.known.get_mut(key) {
-                Some(h) => (h.merge(stored), false),
+            let at_home = self.home(key) == index;
+            let was_clean = !self.dirty.contains(key);
+            let (changed, new, before) = match self.known.get_mut(key) {
+                Some(h) => {
+                    let before = (!at_home && was_clean).then(|| h.clone());
+                    (h.merge(stored), false, before)
+                }
                 None => {
                     self.known.insert(key.clone(), stored.clone());
-                    (false, true)
+                    (false, true, None)
                 }
             };
-            if self.home(key) == index {
-                // At home: clean exactly when what is known is what is stored.
+            if at_home {
+                // At home: clean exactly when what is known is what is stored; otherwise what
+                // is stored is the baseline.
                 if self.known.get(key) == Some(stored) {
                     self.dirty.remove(key);
+                    self.baseline.remove(key);
                 } else {
                     self.dirty.insert(key.clone());
+                    self.baseline.insert(key.clone(), stored.clone());
                 }
             } else if changed || new {
                 // A stray that adds something: dirty until its home holds it. One that adds
                 // nothing leaves the key as it was (if clean, its home already holds more).
+                // A clean key's home holds what was known before: that is the baseline.
+                // An already dirty key keeps its baseline; a new one has none.
+                if let Some(before) = before {
+                    self.baseline.insert(key.clone(), before);
+                } else if new {
+                    self.baseline.remove(key);
+                }
                 self.dirty.insert(key.clone());
             }
         }
@@ -143,10 +215,14 @@ impl WriterState {
             state.foreign.insert(key.clone(), raw.clone());
         }
         // A known key homed here but missing (an entry deleted by hand) must be written back.
-        for key in self.known.keys() {
-            if layout::shard_of(key, self.count) == index && !state.present.contains(key) {
-                self.dirty.insert(key.clone());
-            }
+        let missing: Vec<String> = self
+            .known
+            .keys()
+            .filter(|k| layout::shard_of(k, self.count) == index && !state.present.contains(*k))
+            .cloned()
+            .collect();
+        for key in missing {
+            self.dirty_unknown(&key);
         }
         self.shards.insert(index, state);
     }
@@ -155,12 +231,15 @@ impl WriterState {
     pub fn forget(&mut self, index: u32) {
         self.shards.insert(index, ShardState::default());
         let count = self.count;
-        self.dirty.extend(
-            self.known
-                .keys()
-                .filter(|k| layout::shard_of(k, count) == index)
-                .cloned(),
-        );
+        let homed: Vec<String> = self
+            .known
+            .keys()
+            .filter(|k| layout::shard_of(k, count) == index)
+            .cloned()
+            .collect();
+        for key in homed {
+            self.dirty_unknown(&key);
+        }
     }
 
     /// Raises the shard count to `n` (never lowers it); the keys that move become dirty.
@@ -170,11 +249,18 @@ impl WriterState {
             return;
         }
         let old = self.count;
-        for key in self.known.keys() {
-            let h = layout::key_hash(key);
-            if layout::jump_hash(h, old) != layout::jump_hash(h, n) {
-                self.dirty.insert(key.clone());
-            }
+        let moved: Vec<String> = self
+            .known
+            .keys()
+            .filter(|k| {
+                let h = layout::key_hash(k);
+                layout::jump_hash(h, old) != layout::jump_hash(h, n)
+            })
+            .cloned()
+            .collect();
+        // Their new homes hold nothing of them yet.
+        for key in moved {
+            self.dirty_unknown(&key);
         }
         self.count = n;
     }
@@ -183,11 +269,12 @@ impl WriterState {
     /// their next write (they are still listed as present there).
     pub fn collect_garbage(&mut self, cutoff: i64) -> usize {
         let before = self.known.len();
-        let dirty = &mut self.dirty;
+        let (dirty, baseline) = (&mut self.dirty, &mut self.baseline);
         self.known.retain(|key, h| {
             let keep = h.last_activity().is_some_and(|t| t >= cutoff);
             if !keep {
                 dirty.remove(key);
+                baseline.remove(key);
             }
             keep
         });
@@ -212,12 +299,17 @@ impl WriterState {
         Some(n)
     }
 
-    /// Shards that differ from what should be stored, highest index first (see module docs).
-    /// Shards at or above the count (made by hand, or by a writer that never recorded its
-    /// count) are left alone: their entries were merged into the known state and are written
-    /// to their homes, and readers merge the duplicates.
-    pub fn shards_to_write(&self) -> Vec<u32> {
-        let mut out: BTreeSet<u32> = self.dirty.iter().map(|k| self.home(k)).collect();
+    /// Shards that differ from what should be stored, highest index first (see module docs),
+    /// and that `policy` says to write now. Shards at or above the count (made by hand, or by a
+    /// writer that never recorded its count) are left alone: their entries were merged into
+    /// the known state and are written to their homes, and readers merge the duplicates.
+    pub fn shards_to_write(&self, policy: Flush) -> Vec<u32> {
+        let mut out: BTreeSet<u32> = self
+            .dirty
+            .iter()
+            .filter(|k| self.must_write(k, policy))
+            .map(|k| self.home(k))
+            .collect();
         for (index, s) in self.shards.range(..self.count) {
             let stale = s.present.iter().any(|k| {
                 !self.known.contains_key(k) || self.home(k) != *index || s.text.contains(k)
@@ -228,6 +320,14 @@ impl WriterState {
                 .any(|k| self.known.contains_key(k) && self.home(k) == *index);
             if stale || replaced {
                 out.insert(*index);
+                // A dirty stray is dropped only once its home holds it: write the home too,
+                // material or not, or this shard would be rewritten at every flush meanwhile.
+                out.extend(
+                    s.present
+                        .iter()
+                        .filter(|k| self.home(k) != *index && self.dirty.contains(*k))
+                        .map(|k| self.home(k)),
+                );
             }
         }
         out.into_iter().rev().collect()
@@ -287,6 +387,7 @@ impl WriterState {
     pub fn written(&mut self, index: u32, write: ShardWrite, stored: &ConfigMap) {
         for key in &write.homed {
             self.dirty.remove(key);
+            self.baseline.remove(key);
         }
         let present = write.homed.into_iter().chain(write.strays).collect();
         self.shards.insert(
