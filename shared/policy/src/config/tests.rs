@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::seed::{MIB, SeedParams};
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::{CommandFactory, Parser};
 
 #[derive(Parser, Debug)]
 struct Cli {
@@ -20,13 +20,18 @@ struct Cli {
     policy: PolicyArgs,
 }
 
-/// Parse flags only, whatever the environment of the test process holds.
-fn parse(args: &[&str]) -> Cli {
-    let cmd = Cli::command().mut_args(|a| a.env(None::<&'static str>));
+/// Parse flags only into `C`, whatever the environment of the test process holds (also used by
+/// the tests of the `RIGHTSIZE_*` group).
+pub(super) fn parse_flags<C: Parser>(args: &[&str]) -> C {
+    let cmd = C::command().mut_args(|a| a.env(None::<&'static str>));
     let matches = cmd
         .try_get_matches_from(std::iter::once("rightsize").chain(args.iter().copied()))
         .unwrap();
-    Cli::from_arg_matches(&matches).unwrap()
+    C::from_arg_matches(&matches).unwrap()
+}
+
+fn parse(args: &[&str]) -> Cli {
+    parse_flags(args)
 }
 
 /// Every variable of ORIGINAL.md (table and text), plus POLICY.

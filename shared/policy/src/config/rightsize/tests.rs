@@ -1,6 +1,6 @@
 //! Tests of the `RIGHTSIZE_*` group, on flags only (the environment bindings are checked with
 //! every other variable's in `config/tests.rs`).
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 
 use super::*;
 use crate::rightsize::RightsizeParams;
@@ -14,11 +14,7 @@ struct Cli {
 
 /// Parse flags only, whatever the environment of the test process holds.
 fn parse(args: &[&str]) -> Cli {
-    let cmd = Cli::command().mut_args(|a| a.env(None::<&'static str>));
-    let matches = cmd
-        .try_get_matches_from(std::iter::once("rightsize").chain(args.iter().copied()))
-        .unwrap();
-    Cli::from_arg_matches(&matches).unwrap()
+    crate::config::tests::parse_flags(args)
 }
 
 #[test]
