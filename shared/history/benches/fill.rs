@@ -8,19 +8,17 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::Api;
-use kube::api::{ListParams, PostParams};
 use rightsize_history::shard::stored_bytes;
-use rightsize_history::{Clock, HistoryConfig, HistoryMetrics, HistoryView, HistoryWriter, layout};
+use rightsize_history::{HistoryConfig, HistoryView, HistoryWriter};
 use rightsize_policy::profile::UsageProfile;
-use rightsize_policy::workload::{WorkloadKind, WorkloadRef};
-use rightsize_sim_cluster::{SimCluster, SimConfig};
+
+#[path = "../tests/acceptance/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::{NOW, NS, workload};
 
 const WORKLOADS: usize = 5000;
-const NS: &str = "rightsize-system";
-const NOW: i64 = 1_760_000_000;
 const HOURS: i64 = 14 * 24;
 
 fn full_profile(seed: u64, last_hour: i64) -> UsageProfile {
@@ -34,14 +32,6 @@ fn full_profile(seed: u64, last_hour: i64) -> UsageProfile {
         p.record((h * 3600 + 60) as f64, peak);
     }
     p
-}
-
-fn workload(i: usize) -> WorkloadRef {
-    WorkloadRef::new(
-        format!("team-{}", i % 50),
-        WorkloadKind::Deployment,
-        format!("service-{i}"),
-    )
 }
 
 fn fill(writer: &HistoryWriter, last_hour: i64) {
@@ -58,29 +48,12 @@ fn fill(writer: &HistoryWriter, last_hour: i64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let sim = SimCluster::start(SimConfig {
-        run_controllers: false,
-        ..SimConfig::default()
-    })
-    .await?;
-    let client = sim.client()?;
-    let ns = Namespace {
-        metadata: ObjectMeta {
-            name: Some(NS.into()),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &ns)
-        .await?;
-    let mut registry = prometheus_client::registry::Registry::default();
-    let metrics = HistoryMetrics::register(&mut registry);
+    let env = common::start().await?;
     let config = HistoryConfig {
-        clock: Clock::from_fn(|| NOW),
+        clock: env.clock(),
         ..HistoryConfig::new(NS)
     };
-    let writer = HistoryWriter::new(client.clone(), config, metrics.clone());
+    let writer = HistoryWriter::new(env.client.clone(), config, env.metrics.clone());
     let last_hour = NOW / 3600 - 1;
 
     fill(&writer, last_hour);
@@ -98,15 +71,11 @@ async fn main() -> anyhow::Result<()> {
     let idle = writer.flush_now().await?;
     let idle_flush = t.elapsed();
 
-    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
-    let shards = api
-        .list(&ListParams::default().labels(&layout::label_selector()))
-        .await?;
-    let sizes: Vec<usize> = shards.items.iter().map(stored_bytes).collect();
+    let sizes: Vec<usize> = env.shards().await?.values().map(stored_bytes).collect();
     let total: usize = sizes.iter().sum();
 
     let t = Instant::now();
-    let view = HistoryView::start(client.clone(), NS, metrics);
+    let view = HistoryView::start(env.client.clone(), NS, env.metrics.clone());
     tokio::time::timeout(Duration::from_secs(60), view.ready()).await?;
     let view_load = t.elapsed();
     assert_eq!(view.len(), WORKLOADS);

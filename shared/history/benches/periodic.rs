@@ -15,23 +15,22 @@
 //! ±2 % (AR(1), 0.995 per sample). About a fifth of the samples change a profile, as on the
 //! development traces.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::Api;
-use kube::api::PostParams;
 use rightsize_history::config::DEFAULT_MATERIAL_TOLERANCE;
-use rightsize_history::{Clock, HistoryConfig, HistoryMetrics, HistoryWriter};
+use rightsize_history::{HistoryConfig, HistoryWriter};
 use rightsize_policy::profile::UsageProfile;
-use rightsize_policy::workload::{WorkloadKind, WorkloadRef};
-use rightsize_sim_cluster::{SimCluster, SimConfig};
+use rightsize_policy::workload::WorkloadRef;
+
+#[path = "../tests/acceptance/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::{NS, workload};
 
 const WORKLOADS: usize = 5000;
 const CONTAINERS: [&str; 2] = ["app", "istio-proxy"];
-const NS: &str = "rightsize-system";
 /// Start of the simulation: an hour boundary.
 const START: i64 = 1_760_000_000 / 3600 * 3600;
 const HOURS: i64 = 2;
@@ -79,14 +78,6 @@ impl Container {
     }
 }
 
-fn workload(i: usize) -> WorkloadRef {
-    WorkloadRef::new(
-        format!("team-{}", i % 50),
-        WorkloadKind::Deployment,
-        format!("service-{i}"),
-    )
-}
-
 /// Every container, with two full weeks of hourly peaks before [`START`].
 fn containers() -> Vec<Container> {
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
@@ -126,34 +117,14 @@ struct Figures {
 }
 
 async fn simulate(tolerance: f64) -> anyhow::Result<Figures> {
-    let sim = SimCluster::start(SimConfig {
-        run_controllers: false,
-        ..SimConfig::default()
-    })
-    .await?;
-    let client = sim.client()?;
-    let ns = Namespace {
-        metadata: ObjectMeta {
-            name: Some(NS.into()),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &ns)
-        .await?;
-    let mut registry = prometheus_client::registry::Registry::default();
-    let metrics = HistoryMetrics::register(&mut registry);
-    let now = Arc::new(AtomicI64::new(START));
+    let env = common::start().await?;
+    env.now.store(START, Ordering::Relaxed);
     let config = HistoryConfig {
         material_tolerance: tolerance,
-        clock: Clock::from_fn({
-            let now = Arc::clone(&now);
-            move || now.load(Ordering::Relaxed)
-        }),
+        clock: env.clock(),
         ..HistoryConfig::new(NS)
     };
-    let writer = HistoryWriter::new(client, config, metrics);
+    let writer = HistoryWriter::new(env.client.clone(), config, env.metrics.clone());
     let mut all = containers();
     let refs: Vec<WorkloadRef> = (0..WORKLOADS).map(workload).collect();
     for c in &all {
@@ -185,7 +156,7 @@ async fn simulate(tolerance: f64) -> anyhow::Result<Figures> {
             }
             t += SAMPLE_SECS;
         }
-        now.store(t, Ordering::Relaxed);
+        env.now.store(t, Ordering::Relaxed);
         let report = writer.flush_periodic().await?;
         let hour = ((t - 1 - START) / 3600) as usize;
         fig.flushes += 1;

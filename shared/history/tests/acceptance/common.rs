@@ -1,5 +1,6 @@
 //! Shared fixtures: a bare simulated API server, a namespace, deterministic profiles, and
 //! helpers that read what is really stored (straight from the API, not through the crate).
+//! The benchmarks (`benches/`) include this file by path for the same harness.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -59,14 +60,19 @@ pub async fn start() -> anyhow::Result<Env> {
 }
 
 impl Env {
+    /// A clock that reads [`Env::now`].
+    pub fn clock(&self) -> Clock {
+        let now = Arc::clone(&self.now);
+        Clock::from_fn(move || now.load(Ordering::Relaxed))
+    }
+
     /// Writer settings for tests: the test clock, quick retries.
     pub fn config(&self) -> HistoryConfig {
-        let now = Arc::clone(&self.now);
         HistoryConfig {
             retry_min_delay: Duration::from_millis(2),
             retry_max_delay: Duration::from_millis(50),
             max_attempts: 12,
-            clock: Clock::from_fn(move || now.load(Ordering::Relaxed)),
+            clock: self.clock(),
             ..HistoryConfig::new(NS)
         }
     }
