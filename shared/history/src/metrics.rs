@@ -149,13 +149,10 @@ impl HistoryMetrics {
 
     /// Decode failures so far, all reasons.
     pub fn decode_failures(&self) -> u64 {
-        let mut total = 0;
-        for reason in ["base64", "version", "profile_version", "profile", "payload"] {
-            if let Some(c) = self.decode_failures.get(&ReasonLabels { reason }) {
-                total += c.get();
-            }
-        }
-        total
+        total(
+            &self.decode_failures,
+            ["base64", "version", "profile_version", "profile", "payload"],
+        )
     }
 
     /// Decode failures so far for one reason.
@@ -174,12 +171,23 @@ impl HistoryMetrics {
 
     /// Failed shard writes so far, all reasons.
     pub fn write_failures(&self) -> u64 {
-        ["api", "conflict", "too_large", "transport"]
-            .into_iter()
-            .filter_map(|reason| self.write_failures.get(&ReasonLabels { reason }))
-            .map(|c| c.get())
-            .sum()
+        total(
+            &self.write_failures,
+            ["api", "conflict", "too_large", "transport"],
+        )
     }
+}
+
+/// Sum of the counters of `family` for `reasons` (a reason never counted adds nothing).
+fn total<const N: usize>(
+    family: &Family<ReasonLabels, Counter>,
+    reasons: [&'static str; N],
+) -> u64 {
+    reasons
+        .into_iter()
+        .filter_map(|reason| family.get(&ReasonLabels { reason }))
+        .map(|c| c.get())
+        .sum()
 }
 
 #[cfg(test)]
