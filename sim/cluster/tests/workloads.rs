@@ -6,12 +6,12 @@ mod common;
 
 use common::{eventually, start_with, status_of};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::{Event, Pod, PodCondition};
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch,
     PatchParams, PostParams,
 };
-use rightsize_sim_cluster::{KubeVersion, NodeConfig, SimConfig};
+use rightsize_sim_cluster::{KubeVersion, NodeConfig, SimCluster, SimConfig};
 use serde_json::{Value, json};
 
 fn pod(name: &str, cpu: &str, mem_req: &str, mem_lim: &str, annotations: Value) -> Pod {
@@ -74,6 +74,47 @@ fn actual_memory_limit(p: &Pod) -> Option<String> {
             .0
             .clone(),
     )
+}
+
+/// Waits until the memory limit of `name` reports `limit` with no `cleared` condition left.
+async fn memory_limit_applied(
+    pods: &Api<Pod>,
+    what: &str,
+    name: &str,
+    limit: &str,
+    cleared: &str,
+) -> Pod {
+    eventually(what, || async {
+        let p = pods.get(name).await.ok()?;
+        (actual_memory_limit(&p).as_deref() == Some(limit) && condition(&p, cleared).is_none())
+            .then_some(p)
+    })
+    .await
+}
+
+/// Waits until the resize of `name` is pending for `reason` (`Deferred`, `Infeasible`).
+async fn resize_pending(pods: &Api<Pod>, what: &str, name: &str, reason: &str) -> PodCondition {
+    eventually(what, || async {
+        let p = pods.get(name).await.ok()?;
+        condition(&p, "PodResizePending")
+            .cloned()
+            .filter(|c| c.reason.as_deref() == Some(reason))
+    })
+    .await
+}
+
+/// A cluster of `version` running the Guaranteed pod `g` (500m, 1Gi).
+async fn running_guaranteed_pod(version: KubeVersion) -> (SimCluster, Api<Pod>) {
+    let sim = start_with(config(version)).await;
+    let pods: Api<Pod> = Api::namespaced(sim.client().unwrap(), "default");
+    pods.create(
+        &PostParams::default(),
+        &pod("g", "500m", "1Gi", "1Gi", json!({})),
+    )
+    .await
+    .unwrap();
+    running(&pods, "g").await;
+    (sim, pods)
 }
 
 #[tokio::test]
@@ -235,12 +276,13 @@ async fn resize_is_applied_deferred_until_room_frees_or_infeasible() {
         .await
         .unwrap();
     assert_eq!(after.metadata.generation, Some(2));
-    let done = eventually("resize of small applied", || async {
-        let p = pods.get("small").await.ok()?;
-        (actual_memory_limit(&p).as_deref() == Some("2Gi")
-            && condition(&p, "PodResizeInProgress").is_none())
-        .then_some(p)
-    })
+    let done = memory_limit_applied(
+        &pods,
+        "resize of small applied",
+        "small",
+        "2Gi",
+        "PodResizeInProgress",
+    )
     .await;
     assert!(condition(&done, "PodResizePending").is_none());
 
@@ -248,37 +290,26 @@ async fn resize_is_applied_deferred_until_room_frees_or_infeasible() {
     pods.patch_resize("big", &PatchParams::default(), &grow("7Gi"))
         .await
         .unwrap();
-    let deferred = eventually("resize of big deferred", || async {
-        let p = pods.get("big").await.ok()?;
-        condition(&p, "PodResizePending")
-            .cloned()
-            .filter(|c| c.reason.as_deref() == Some("Deferred"))
-    })
-    .await;
+    let deferred = resize_pending(&pods, "resize of big deferred", "big", "Deferred").await;
     assert!(deferred.message.unwrap().contains("memory"));
     // Room frees when small goes away: the deferred resize goes through.
     pods.delete("small", &DeleteParams::default())
         .await
         .unwrap();
-    eventually("deferred resize applied once room frees", || async {
-        let p = pods.get("big").await.ok()?;
-        (actual_memory_limit(&p).as_deref() == Some("7Gi")
-            && condition(&p, "PodResizePending").is_none())
-        .then_some(())
-    })
+    memory_limit_applied(
+        &pods,
+        "deferred resize applied once room frees",
+        "big",
+        "7Gi",
+        "PodResizePending",
+    )
     .await;
 
     // Beyond the node's allocatable: Infeasible.
     pods.patch_resize("big", &PatchParams::default(), &grow("16Gi"))
         .await
         .unwrap();
-    let infeasible = eventually("resize infeasible", || async {
-        let p = pods.get("big").await.ok()?;
-        condition(&p, "PodResizePending")
-            .cloned()
-            .filter(|c| c.reason.as_deref() == Some("Infeasible"))
-    })
-    .await;
+    let infeasible = resize_pending(&pods, "resize infeasible", "big", "Infeasible").await;
     assert!(
         infeasible
             .message
@@ -289,15 +320,7 @@ async fn resize_is_applied_deferred_until_room_frees_or_infeasible() {
 
 #[tokio::test]
 async fn invalid_resizes_and_resource_updates_are_rejected_like_the_api_server() {
-    let sim = start_with(config(KubeVersion::V1_33)).await;
-    let pods: Api<Pod> = Api::namespaced(sim.client().unwrap(), "default");
-    pods.create(
-        &PostParams::default(),
-        &pod("g", "500m", "1Gi", "1Gi", json!({})),
-    )
-    .await
-    .unwrap();
-    running(&pods, "g").await;
+    let (_sim, pods) = running_guaranteed_pod(KubeVersion::V1_33).await;
     let pp = PatchParams::default();
 
     let qos = Patch::Strategic(
@@ -352,16 +375,7 @@ async fn invalid_resizes_and_resource_updates_are_rejected_like_the_api_server()
     );
 
     // 1.34 allows the memory-limit decrease.
-    let sim34 = start_with(config(KubeVersion::V1_34)).await;
-    let pods34: Api<Pod> = Api::namespaced(sim34.client().unwrap(), "default");
-    pods34
-        .create(
-            &PostParams::default(),
-            &pod("g", "500m", "1Gi", "1Gi", json!({})),
-        )
-        .await
-        .unwrap();
-    running(&pods34, "g").await;
+    let (_sim34, pods34) = running_guaranteed_pod(KubeVersion::V1_34).await;
     pods34.patch_resize("g", &pp, &shrink).await.unwrap();
     eventually("1.34 applies the decrease", || async {
         (actual_memory_limit(&pods34.get("g").await.ok()?).as_deref() == Some("512Mi"))
