@@ -25,6 +25,32 @@ impl Allocation {
             limit: bytes,
         }
     }
+
+    /// Limit over request: what a resize keeps so the pod's QoS class and its declared headroom
+    /// survive. A zero request cannot carry a ratio; it counts as request = limit.
+    pub fn limit_ratio(&self) -> f64 {
+        if self.request > 0.0 {
+            self.limit / self.request
+        } else {
+            1.0
+        }
+    }
+
+    /// This allocation's ratio with the request set to `request` (limit = request × ratio).
+    pub fn with_request(&self, request: f64) -> Self {
+        Self {
+            request,
+            limit: request * self.limit_ratio(),
+        }
+    }
+
+    /// This allocation's ratio with the limit set to `limit` (request = limit / ratio).
+    pub fn with_limit(&self, limit: f64) -> Self {
+        Self {
+            request: limit / self.limit_ratio(),
+            limit,
+        }
+    }
 }
 
 /// A sizing answer together with the reason a person reads in the pod's Events.

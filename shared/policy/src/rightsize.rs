@@ -180,20 +180,6 @@ pub fn recommend(
     Some(Recommendation { bytes, driver })
 }
 
-/// Scales `current` so that its limit becomes `limit`, keeping the request/limit ratio (a pod
-/// never changes QoS class: request = limit stays so).
-fn with_limit(current: Allocation, limit: f64) -> Allocation {
-    let ratio = if current.request > 0.0 {
-        current.limit / current.request
-    } else {
-        1.0
-    };
-    Allocation {
-        request: limit / ratio,
-        limit,
-    }
-}
-
 /// Per-pod memory of the policy.
 #[derive(Clone, Copy, Debug)]
 struct PodState {
@@ -269,7 +255,7 @@ impl RightsizePolicy {
             .or_insert_with(|| PodState::started(obs.t))
             .last_change = obs.t;
         Some(Decision {
-            allocation: with_limit(obs.current, limit),
+            allocation: obs.current.with_limit(limit),
             reason,
         })
     }
@@ -281,7 +267,7 @@ impl SizingPolicy for RightsizePolicy {
         match self.recommendation(t) {
             None => Admission::Declared,
             Some(rec) => Admission::Sized(Decision {
-                allocation: with_limit(declared, rec.bytes),
+                allocation: declared.with_limit(rec.bytes),
                 reason: format!("sized from history ({})", rec.driver.as_str()),
             }),
         }

@@ -74,17 +74,8 @@ impl SeedPolicy {
 
     /// The answer `(new, new * lim / req)`: the limit keeps its ratio to the request.
     fn resize(current: Allocation, new: f64, reason: String) -> Decision {
-        // A zero request cannot carry a ratio; fall back to request = limit.
-        let ratio = if current.request > 0.0 {
-            current.limit / current.request
-        } else {
-            1.0
-        };
         Decision {
-            allocation: Allocation {
-                request: new,
-                limit: new * ratio,
-            },
+            allocation: current.with_request(new),
             reason,
         }
     }

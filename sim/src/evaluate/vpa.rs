@@ -159,19 +159,6 @@ impl VpaPolicy {
             upper,
         })
     }
-
-    /// `target` with the limit scaled in proportion to `like`.
-    fn sized(like: Allocation, target: f64) -> Allocation {
-        let ratio = if like.request > 0.0 {
-            like.limit / like.request
-        } else {
-            1.0
-        };
-        Allocation {
-            request: target,
-            limit: target * ratio,
-        }
-    }
 }
 
 impl SizingPolicy for VpaPolicy {
@@ -179,7 +166,7 @@ impl SizingPolicy for VpaPolicy {
     fn admit(&mut self, _pod: PodId, declared: Allocation, t: f64) -> Admission {
         match self.recommend(t) {
             Some(r) => Admission::Sized(Decision {
-                allocation: Self::sized(declared, r.target),
+                allocation: declared.with_request(r.target),
                 reason: format!("vpa: target {}", r.target),
             }),
             None => Admission::Declared,
@@ -206,7 +193,7 @@ impl SizingPolicy for VpaPolicy {
             return None;
         };
         Some(Decision {
-            allocation: Self::sized(obs.current, r.target),
+            allocation: obs.current.with_request(r.target),
             reason: format!("vpa: {reason}: target {}", r.target),
         })
     }
