@@ -4,6 +4,7 @@
 //! (`f64`, Unix epoch in production, trace time in the evaluator). The webhook, the controller and
 //! the trace evaluator all call the same code, so what the evaluator scores is what runs.
 
+pub mod annotations;
 pub mod config;
 pub mod policy;
 pub mod profile;
