@@ -1,10 +1,12 @@
-//! The running simulated cluster: shared state (`Cluster`) and the public handle (`SimCluster`)
-//! that starts the HTTP server and the simulated control plane, hands out a `kube::Client` or a
-//! kubeconfig, exposes fault injection, and stops everything when dropped.
+//! The one place that builds and wires the simulated cluster: the public handle (`SimCluster`)
+//! creates the shared state (`state::Cluster`), seeds namespaces and nodes, starts the HTTP
+//! server (`api`), the controllers (`controllers`) and the kubelet (`kubelet`, which owns its
+//! runtime state), hands out a `kube::Client` or a kubeconfig, exposes fault injection, and stops
+//! everything when dropped.
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -14,54 +16,25 @@ use tokio::task::JoinHandle;
 use crate::config::SimConfig;
 use crate::error::Error;
 use crate::faults::Faults;
-use crate::kubelet::KubeletState;
 use crate::resources;
-use crate::store::Store;
+use crate::state::Cluster;
 
 /// Namespaces every cluster starts with.
 const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/// Shared state of one simulated cluster.
-pub struct Cluster {
-    pub(crate) store: Store,
-    pub(crate) config: SimConfig,
-    pub(crate) faults: Faults,
-    pub(crate) kubelet: KubeletState,
-    addr: OnceLock<SocketAddr>,
-}
-
-impl Cluster {
-    fn new(config: SimConfig) -> Self {
-        Self {
-            store: Store::new(config.watch_history),
-            kubelet: KubeletState::default(),
-            faults: Faults::default(),
-            config,
-            addr: OnceLock::new(),
-        }
+/// Create the initial namespaces and the configured nodes.
+fn seed(cluster: &Cluster) {
+    let ns_def = resources::by_storage("namespaces");
+    for ns in INITIAL_NAMESPACES {
+        let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns,
+            "labels": {"kubernetes.io/metadata.name": ns}}, "status": {"phase": "Active"}});
+        let _ = cluster.store.create(ns_def, obj);
     }
-
-    /// `host:port` clients reach the server at.
-    pub(crate) fn server_address(&self) -> String {
-        self.addr.get().map(ToString::to_string).unwrap_or_default()
-    }
-
-    fn seed(&self) {
-        let ns_def = resources::by_storage("namespaces");
-        for ns in INITIAL_NAMESPACES {
-            let mut obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns,
-                "labels": {"kubernetes.io/metadata.name": ns}}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
-            if let Some(m) = obj.as_object_mut() {
-                m.remove("spec");
-            }
-            let _ = self.store.create(ns_def, obj);
-        }
-        for n in &self.config.nodes {
-            let _ = self.store.create(
-                resources::by_storage("nodes"),
-                crate::kubelet::node_object(n),
-            );
-        }
+    for n in &cluster.config.nodes {
+        let _ = cluster.store.create(
+            resources::by_storage("nodes"),
+            crate::kubelet::node_object(n),
+        );
     }
 }
 
@@ -88,8 +61,8 @@ impl SimCluster {
             source,
         })?;
         let cluster = Arc::new(Cluster::new(config));
-        let _ = cluster.addr.set(addr);
-        cluster.seed();
+        cluster.set_addr(addr);
+        seed(&cluster);
         let (tx, rx) = oneshot::channel::<()>();
         let app = crate::api::router(cluster.clone());
         let mut tasks = vec![tokio::spawn(async move {

@@ -11,10 +11,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layers: `store` (objects, versions, watch history), `api` (HTTP, discovery, watch),
-//! `registry` (validation, subresources, patches, deletes), `admission` (mutating webhooks over
-//! HTTPS), `controllers` (Deployment → ReplicaSet → Pods), `kubelet` (scheduling, pod status,
-//! resizes, memory usage, OOM kills, PodMetrics).
+//! Layers: `state` (the shared state every component gets; a leaf module), `store` (objects,
+//! versions, watch history), `api` (HTTP, discovery, watch), `registry` (what a request does:
+//! `read`, `write`, `delete`, with kind rules in `pods` and `validate`), `admission` (mutating
+//! webhooks over HTTPS), `controllers` (Deployment → ReplicaSet → Pods), `kubelet` (scheduling,
+//! pod status, resizes, memory usage, OOM kills; owns its runtime state), `metrics_server`
+//! (PodMetrics and NodeMetrics from the usage the kubelet publishes). `api`, `controllers` and
+//! `kubelet` never import one another; `cluster` (`SimCluster::start`) is the one place that
+//! wires them.
 //!
 //! Wire formats: JSON both ways; request bodies may also be Kubernetes protobuf for the kinds
 //! kubectl's typed create commands send (`api::protobuf`). Responses are always JSON (a client
@@ -30,12 +34,14 @@ mod controllers;
 pub mod error;
 pub mod faults;
 mod kubelet;
+mod metrics_server;
 mod patch;
 mod quantity;
 mod recorder;
 mod registry;
 mod resources;
 mod selector;
+mod state;
 mod store;
 mod util;
 

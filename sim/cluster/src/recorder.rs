@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::cluster::Cluster;
 use crate::resources;
+use crate::state::Cluster;
 use crate::util;
 
 impl Cluster {

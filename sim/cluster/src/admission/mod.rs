@@ -17,9 +17,9 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::cluster::Cluster;
 use crate::error::{ApiError, ApiResult};
 use crate::resources;
+use crate::state::Cluster;
 use crate::util;
 
 /// admissionregistration/v1 default `timeoutSeconds`.

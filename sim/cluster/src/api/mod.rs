@@ -21,12 +21,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::Value;
 
-use crate::cluster::Cluster;
 use crate::error::{ApiError, ApiResult};
 use crate::patch::PatchKind;
 use crate::registry::{ListOptions, PatchRequest, Sub};
 use crate::resources::{self, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector};
+use crate::state::Cluster;
 
 /// The API server's `MaxRequestBodyBytes` default (3 MiB): larger bodies get 413.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
@@ -286,7 +286,7 @@ async fn dispatch(
             return Err(ApiError::method_not_allowed(method.as_str(), def.plural));
         }
         let opts = list_options(def, &q)?;
-        let v = c.metrics(def, t.ns.as_deref(), t.name.as_deref(), &opts)?;
+        let v = crate::metrics_server::serve(&c, def, t.ns.as_deref(), t.name.as_deref(), &opts)?;
         return Ok(json_ok(&v));
     }
     let watching = t.legacy_watch || is_true(&q, "watch");

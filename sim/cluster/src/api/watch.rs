@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::cluster::Cluster;
 use crate::error::ApiError;
 use crate::registry::{ListOptions, partial_metadata, present};
 use crate::resources::ResourceDef;
+use crate::state::Cluster;
 use crate::store::EventType;
 use crate::util;
 

@@ -8,8 +8,8 @@
 use serde_json::{Value, json};
 
 use super::{controlled_by, controller_ref};
-use crate::cluster::Cluster;
 use crate::resources;
+use crate::state::Cluster;
 use crate::util;
 
 /// apimachinery `rand.SafeEncodeString` alphabet: no vowels, so hashes never form words.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-use crate::cluster::Cluster;
+use crate::state::Cluster;
 use crate::util;
 
 /// Upper bound between two passes when nothing changes (resyncs like the real controllers').

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::{controlled_by, controller_ref};
-use crate::cluster::Cluster;
 use crate::resources;
+use crate::state::Cluster;
 use crate::util;
 
 /// Pods created per ReplicaSet per pass (the real controller uses slow-start batches).

@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 
 use super::usage::{self, Profile};
 use super::{
-    ContainerRt, NodeCap, Res, allocated_requests, is_active, remove_condition, set_condition,
-    spec_requests,
+    ContainerRt, KubeletState, NodeCap, Res, allocated_requests, is_active, remove_condition,
+    set_condition, spec_requests,
 };
-use crate::cluster::Cluster;
 use crate::quantity;
 use crate::resources;
+use crate::state::Cluster;
 use crate::util;
 
 /// The cpu/memory part of a container's resources, as stored in status.
@@ -47,7 +47,7 @@ fn same_resources(a: &Value, b: &Value) -> bool {
     })
 }
 
-fn profile_for(c: &Cluster, pod: &Value, container: &Value) -> Profile {
+fn profile_for(c: &Cluster, k: &KubeletState, pod: &Value, container: &Value) -> Profile {
     let ann = |k: &str| {
         pod.pointer("/metadata/annotations")
             .and_then(|a| a.get(k))
@@ -59,7 +59,7 @@ fn profile_for(c: &Cluster, pod: &Value, container: &Value) -> Profile {
         .or_else(|| ann(usage::MEMORY_PROFILE_ANNOTATION))
         .or_else(|| c.config.default_memory_profile.clone());
     if let Some(spec) = spec {
-        match Profile::parse(&spec, &c.kubelet.traces) {
+        match Profile::parse(&spec, &k.traces) {
             Ok(p) => return p,
             Err(e) => c.record_event(
                 pod,
@@ -88,13 +88,10 @@ fn cpu_for(pod: &Value, container: &Value) -> f64 {
 }
 
 /// Run a bound pod: container statuses, Ready conditions, IPs, usage generators.
-pub(crate) fn start(c: &Cluster, pod: &Value, nodes: &[NodeCap]) {
+pub(crate) fn start(c: &Cluster, k: &KubeletState, pod: &Value, nodes: &[NodeCap]) {
     let uid = util::str_at(pod, "metadata.uid").to_string();
     let now = util::now_rfc3339();
-    let n = c
-        .kubelet
-        .next_ip
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = k.next_ip.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let ip = format!("10.244.{}.{}", (n / 250) % 250, n % 250 + 2);
     let node_idx = nodes
         .iter()
@@ -105,7 +102,7 @@ pub(crate) fn start(c: &Cluster, pod: &Value, nodes: &[NodeCap]) {
     let statuses: Vec<Value> = super::containers(pod)
         .map(|ct| {
             let name = util::str_at(ct, "name").to_string();
-            rts.insert(name.clone(), ContainerRt { started: Instant::now(), profile: profile_for(c, pod, ct), usage: 0.0, cpu_milli: cpu_for(pod, ct), waiting_until: None });
+            rts.insert(name.clone(), ContainerRt { started: Instant::now(), profile: profile_for(c, k, pod, ct), usage: 0.0, cpu_milli: cpu_for(pod, ct), waiting_until: None });
             let res = cpu_mem(ct.get("resources"));
             json!({
                 "name": name, "image": ct["image"], "imageID": format!("sim://{}", util::str_at(ct, "image")),
@@ -116,7 +113,7 @@ pub(crate) fn start(c: &Cluster, pod: &Value, nodes: &[NodeCap]) {
             })
         })
         .collect();
-    c.kubelet.pods().insert(uid, rts);
+    k.pods().insert(uid, rts);
     let r = c.internal_update(
         "pods",
         util::str_at(pod, "metadata.namespace"),
@@ -166,7 +163,7 @@ fn resize_wanted(pod: &Value) -> bool {
 }
 
 /// Admit, defer, reject or actuate pending resizes on every running pod.
-pub(crate) fn resize_all(c: &Cluster, nodes: &[NodeCap]) {
+pub(crate) fn resize_all(c: &Cluster, k: &KubeletState, nodes: &[NodeCap]) {
     let pods = c.store.list(resources::by_storage("pods"), None).0;
     for node in nodes {
         let on_node: Vec<_> = pods
@@ -206,7 +203,7 @@ pub(crate) fn resize_all(c: &Cluster, nodes: &[NodeCap]) {
             let have = allocated_requests(pod);
             let admitted = want == have && has_condition(pod, "PodResizeInProgress").is_some();
             if admitted {
-                actuate(c, pod);
+                actuate(c, k, pod);
                 continue;
             }
             let others = Res {
@@ -274,11 +271,10 @@ pub(crate) fn resize_all(c: &Cluster, nodes: &[NodeCap]) {
 }
 
 /// Apply an admitted resize to the "running containers".
-fn actuate(c: &Cluster, pod: &Value) {
+fn actuate(c: &Cluster, k: &KubeletState, pod: &Value) {
     let uid = util::str_at(pod, "metadata.uid");
     let usage_of = |cname: &str| {
-        c.kubelet
-            .pods()
+        k.pods()
             .get(uid)
             .and_then(|m| m.get(cname))
             .map_or(0.0, |r| r.usage)

@@ -1,11 +1,12 @@
 //! The simulated node agents: a scheduler that binds pods to nodes by requests, and a kubelet that
 //! starts pods, applies or defers in-place resizes, runs each container's memory usage generator,
-//! OOM-kills containers above their limit, and serves the usage as `metrics.k8s.io` PodMetrics.
-//! One loop per cluster ticks every `SimConfig::tick`; every write is a status update through
-//! the store, so watchers see the same stream of changes a real cluster produces.
+//! OOM-kills containers above their limit, and publishes the usage for the metrics-server
+//! (`state::UsageBoard`, served by `metrics_server`). One loop per cluster ticks every
+//! `SimConfig::tick`; every write is a status update through the store, so watchers see the same
+//! stream of changes a real cluster produces. The kubelet owns its runtime state
+//! ([`KubeletState`]): nothing outside this module reads it.
 
 mod lifecycle;
-mod metrics;
 mod oom;
 mod scheduler;
 pub mod usage;
@@ -17,10 +18,10 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-use crate::cluster::Cluster;
 use crate::config::NodeConfig;
 use crate::quantity;
 use crate::resources;
+use crate::state::{Cluster, ContainerUsage, PodUsage};
 use crate::util;
 
 /// Runtime state of one container (what a real kubelet gets from the container runtime).
@@ -36,9 +37,9 @@ pub(crate) struct ContainerRt {
     waiting_until: Option<Instant>,
 }
 
-/// Runtime state of all pods, by pod uid.
+/// Runtime state of all pods, by pod uid: the kubelet's own, created by [`spawn`].
 #[derive(Default)]
-pub struct KubeletState {
+pub(crate) struct KubeletState {
     pods: Mutex<HashMap<String, HashMap<String, ContainerRt>>>,
     traces: usage::TraceCache,
     next_ip: std::sync::atomic::AtomicU32,
@@ -47,6 +48,35 @@ pub struct KubeletState {
 impl KubeletState {
     fn pods(&self) -> MutexGuard<'_, HashMap<String, HashMap<String, ContainerRt>>> {
         self.pods.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the metrics-server would scrape now: each container's working set and cpu (none
+    /// while it waits in back-off).
+    fn usage(&self) -> PodUsage {
+        self.pods()
+            .iter()
+            .map(|(uid, cs)| {
+                let cs = cs
+                    .iter()
+                    .map(|(name, rt)| {
+                        let cpu_milli = if rt.waiting_until.is_some() {
+                            0.0
+                        } else {
+                            rt.cpu_milli
+                        };
+                        let memory_bytes = rt.usage;
+                        (
+                            name.clone(),
+                            ContainerUsage {
+                                cpu_milli,
+                                memory_bytes,
+                            },
+                        )
+                    })
+                    .collect();
+                (uid.clone(), cs)
+            })
+            .collect()
     }
 }
 
@@ -193,17 +223,18 @@ pub(crate) fn remove_condition(pod: &mut Value, type_: &str) {
 /// Start the scheduler + kubelet loop.
 pub fn spawn(cluster: Arc<Cluster>) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let kubelet = KubeletState::default();
         let mut ticker = tokio::time::interval(cluster.config.tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            step(&cluster);
+            step(&cluster, &kubelet);
         }
     })
 }
 
 /// One pass of the scheduler and kubelet over every pod.
-fn step(c: &Cluster) {
+fn step(c: &Cluster, k: &KubeletState) {
     let nodes = node_caps(c);
     scheduler::schedule(c, &nodes);
     let pods = c.store.list(resources::by_storage("pods"), None).0;
@@ -212,18 +243,17 @@ fn step(c: &Cluster) {
             .iter()
             .map(|p| util::str_at(p, "metadata.uid"))
             .collect();
-        c.kubelet
-            .pods()
-            .retain(|uid, _| live.contains(uid.as_str()));
+        k.pods().retain(|uid, _| live.contains(uid.as_str()));
     }
     for pod in pods
         .iter()
         .filter(|p| !util::str_at(p, "spec.nodeName").is_empty() && is_active(p))
     {
         if util::str_at(pod, "status.phase") == "Pending" {
-            lifecycle::start(c, pod, &nodes);
+            lifecycle::start(c, k, pod, &nodes);
         }
     }
-    lifecycle::resize_all(c, &nodes);
-    oom::run_usage(c);
+    lifecycle::resize_all(c, k, &nodes);
+    oom::run_usage(c, k);
+    c.usage.publish(k.usage());
 }

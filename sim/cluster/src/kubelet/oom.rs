@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cluster::Cluster;
+use super::KubeletState;
 use crate::quantity;
 use crate::resources;
+use crate::state::Cluster;
 use crate::util;
 
 /// Kubelet `initialBackOff` and `MaxContainerBackOff`.
@@ -36,7 +37,7 @@ struct Kill {
     wait: Duration,
 }
 
-pub(crate) fn run_usage(c: &Cluster) {
+pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
     let speed = c.config.speed;
     let now = Instant::now();
     let pods = c.store.list(resources::by_storage("pods"), None).0;
@@ -51,7 +52,7 @@ pub(crate) fn run_usage(c: &Cluster) {
         let mut kills = Vec::new();
         let mut resumed = Vec::new();
         {
-            let mut rts = c.kubelet.pods();
+            let mut rts = k.pods();
             let Some(pod_rt) = rts.get_mut(uid) else {
                 continue;
             };

@@ -7,8 +7,8 @@
 use serde_json::json;
 
 use super::{NodeCap, Res, allocated_requests, is_active, set_condition, spec_requests};
-use crate::cluster::Cluster;
 use crate::resources;
+use crate::state::Cluster;
 use crate::util;
 
 pub(crate) fn schedule(c: &Cluster, nodes: &[NodeCap]) {

@@ -1,0 +1,386 @@
+//! Writes: CREATE (type checks, namespace, create-time defaults, mutating admission for pods,
+//! name generation, validation), PUT and PATCH of an object or its `status`, `resize` and
+//! `scale` subresources (server-side apply creates when missing), and the privileged
+//! read-modify-write the controllers and the kubelet use for status and bindings.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::read::view;
+use super::{
+    PatchRequest, Sub, has_status_sub, invalid, is_events_v1, pods, present, storage_def_of,
+    validate_object,
+};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::patch::{self, PatchKind};
+use crate::resources::{self, ResourceDef};
+use crate::state::Cluster;
+use crate::util;
+
+/// Shape served for `def` → stored shape, with quantities in the server's stored form.
+fn intake(def: &ResourceDef, obj: Value) -> Value {
+    if is_events_v1(def) {
+        super::events::to_core(&obj)
+    } else {
+        let mut obj = obj;
+        canonicalize(def, &mut obj);
+        obj
+    }
+}
+
+/// Quantities of pod specs (pods, and the pod templates of Deployments and ReplicaSets) in the
+/// form the API server stores after decoding.
+fn canonicalize(def: &ResourceDef, obj: &mut Value) {
+    let spec = match (def.group, def.plural) {
+        ("", "pods") => obj.get_mut("spec"),
+        ("apps", "deployments" | "replicasets") => obj.pointer_mut("/spec/template/spec"),
+        _ => None,
+    };
+    if let Some(spec) = spec {
+        pods::canonicalize_quantities(spec);
+    }
+}
+
+/// Reject bodies that are not objects of this resource's apiVersion and kind.
+fn check_type(def: &ResourceDef, body: &mut Value) -> ApiResult<()> {
+    let Some(m) = body.as_object_mut() else {
+        return Err(ApiError::bad_request(format!(
+            "the object provided is unrecognized (must be of type {})",
+            def.kind
+        )));
+    };
+    let want_av = def.api_version();
+    match m.get("apiVersion").and_then(Value::as_str) {
+        None | Some("") => {
+            m.insert("apiVersion".into(), Value::String(want_av));
+        }
+        Some(av) if av != want_av => {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({av}) does not match the expected API version ({want_av})"
+            )));
+        }
+        _ => {}
+    }
+    match m.get("kind").and_then(Value::as_str) {
+        None | Some("") => {
+            m.insert("kind".into(), Value::String(def.kind.into()));
+        }
+        Some(k) if k != def.kind => {
+            return Err(ApiError::bad_request(format!(
+                "the kind in the data ({k}) does not match the expected kind ({})",
+                def.kind
+            )));
+        }
+        _ => {}
+    }
+    match m.get("metadata") {
+        None => {
+            m.insert("metadata".into(), json!({}));
+        }
+        Some(Value::Object(_)) => {}
+        Some(_) => return Err(ApiError::bad_request("metadata must be an object")),
+    }
+    Ok(())
+}
+
+/// Create-time defaults per kind.
+fn prepare_create(def: &ResourceDef, obj: &mut Value) {
+    match (def.group, def.plural) {
+        ("", "pods") => pods::prepare_create(obj),
+        ("", "namespaces") => {
+            // Every namespace carries `kubernetes.io/metadata.name` (core/v1 LabelMetadataName),
+            // which webhook namespaceSelectors rely on.
+            let name = util::str_at(obj, "metadata.name").to_string();
+            util::obj_entry(util::obj_entry(obj, "metadata"), "labels")["kubernetes.io/metadata.name"] =
+                Value::String(name);
+            obj["spec"] = json!({"finalizers": ["kubernetes"]});
+            obj["status"] = json!({"phase": "Active"});
+        }
+        ("apps", _) => {
+            if obj.pointer("/spec/replicas").is_none() {
+                util::obj_entry(obj, "spec")["replicas"] = json!(1);
+            }
+            if def.plural == "deployments" {
+                let spec = util::obj_entry(obj, "spec");
+                if spec.get("revisionHistoryLimit").is_none() {
+                    spec["revisionHistoryLimit"] = json!(10);
+                }
+                if spec.get("strategy").is_none() {
+                    spec["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}});
+                }
+            }
+            obj["status"] = json!({});
+        }
+        _ => {}
+    }
+}
+
+fn carry_rv(new: &mut Value, cand: &Value) {
+    match cand
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+    {
+        Some(rv) if !rv.is_empty() => new["metadata"]["resourceVersion"] = Value::String(rv.into()),
+        _ => {
+            if let Some(m) = new["metadata"].as_object_mut() {
+                m.remove("resourceVersion");
+            }
+        }
+    }
+}
+
+impl Cluster {
+    /// CREATE. Pods go through mutating admission first (before name generation, as in the real
+    /// server where `BeforeCreate` generates names after admission).
+    pub async fn create(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        mut body: Value,
+    ) -> ApiResult<Value> {
+        check_type(def, &mut body)?;
+        let mut obj = intake(def, body);
+        if def.namespaced {
+            let body_ns = util::str_at(&obj, "metadata.namespace");
+            if !body_ns.is_empty() && body_ns != ns {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            if !self.namespace_exists(ns) {
+                return Err(ApiError::not_found("", "namespaces", ns));
+            }
+        } else if let Some(m) = obj["metadata"].as_object_mut() {
+            m.remove("namespace");
+        }
+        if let Some(m) = obj["metadata"].as_object_mut() {
+            for f in [
+                "resourceVersion",
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "generation",
+            ] {
+                m.remove(f);
+            }
+        }
+        prepare_create(def, &mut obj);
+        if def.group.is_empty() && def.plural == "pods" {
+            obj = self.admit_pod_create(ns, obj).await?;
+            // The server decodes the mutated object again, so patched quantities are stored in
+            // its form too. Admission may have changed resources; the QoS class follows.
+            canonicalize(def, &mut obj);
+            obj["status"]["qosClass"] = json!(pods::compute_qos(&obj["spec"]));
+        }
+        if def.namespaced {
+            obj["metadata"]["namespace"] = Value::String(ns.into());
+        }
+        let generate = util::str_at(&obj, "metadata.generateName").to_string();
+        let explicit = util::str_at(&obj, "metadata.name").to_string();
+        if explicit.is_empty() && generate.is_empty() {
+            return invalid(
+                def,
+                "",
+                vec![FieldError::required(
+                    "metadata.name",
+                    "name or generateName is required",
+                )],
+            )
+            .map(|_| Value::Null);
+        }
+        // Generated names can collide; the real server then answers 409 with a retry hint.
+        // Retrying a few times here keeps clients from ever seeing that in practice.
+        for _ in 0..8 {
+            if explicit.is_empty() {
+                obj["metadata"]["name"] = Value::String(util::generate_name(&generate));
+            }
+            validate_object(def, &obj)?;
+            match self.store.create(storage_def_of(def), obj.clone()) {
+                Ok(stored) => return Ok(present(def, &stored)),
+                Err(e) if e.reason == "AlreadyExists" && explicit.is_empty() => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(ApiError::custom(
+            409,
+            "AlreadyExists",
+            "could not generate a unique name",
+        ))
+    }
+
+    /// Compute the stored object for a write of `cand` (a full view of `sub`) over `old`.
+    fn merge_write(
+        &self,
+        def: &'static ResourceDef,
+        sub: Sub,
+        old: &Value,
+        cand: Value,
+        url_name: &str,
+    ) -> ApiResult<Value> {
+        let name = util::str_at(old, "metadata.name").to_string();
+        match sub {
+            Sub::Main => {
+                let mut cand = cand;
+                check_type(def, &mut cand)?;
+                let cand_name = util::str_at(&cand, "metadata.name");
+                if !cand_name.is_empty() && cand_name != url_name {
+                    return Err(ApiError::bad_request(format!(
+                        "the name of the object ({cand_name}) does not match the name on the URL ({url_name})"
+                    )));
+                }
+                let mut new = intake(def, cand);
+                if has_status_sub(def) {
+                    match old.get("status") {
+                        Some(s) => new["status"] = s.clone(),
+                        None => {
+                            if let Some(m) = new.as_object_mut() {
+                                m.remove("status");
+                            }
+                        }
+                    }
+                }
+                new["metadata"]["name"] = Value::String(name.clone());
+                validate_object(def, &new)?;
+                if def.group.is_empty() && def.plural == "pods" {
+                    invalid(def, &name, pods::validate_update(old, &new))?;
+                }
+                if def.group == "apps"
+                    && new.pointer("/spec/selector") != old.pointer("/spec/selector")
+                {
+                    invalid(
+                        def,
+                        &name,
+                        vec![FieldError::invalid(
+                            "spec.selector",
+                            new.pointer("/spec/selector")
+                                .map(Value::to_string)
+                                .unwrap_or_default(),
+                            "field is immutable",
+                        )],
+                    )?;
+                }
+                Ok(new)
+            }
+            Sub::Status => {
+                let mut new = old.clone();
+                new["status"] = cand.get("status").cloned().unwrap_or(json!({}));
+                carry_rv(&mut new, &cand);
+                Ok(new)
+            }
+            Sub::Resize => {
+                let mut new = old.clone();
+                if let Some(cs) = cand.pointer("/spec/containers") {
+                    new["spec"]["containers"] = cs.clone();
+                }
+                if let Some(cs) = cand.pointer("/spec/initContainers") {
+                    new["spec"]["initContainers"] = cs.clone();
+                }
+                canonicalize(def, &mut new);
+                carry_rv(&mut new, &cand);
+                invalid(
+                    def,
+                    &name,
+                    pods::validate_resize(old, &new, self.config.version),
+                )?;
+                Ok(new)
+            }
+            Sub::Scale => {
+                let replicas = cand
+                    .pointer("/spec/replicas")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                if replicas < 0 {
+                    return Err(ApiError::invalid(
+                        "autoscaling",
+                        "Scale",
+                        &name,
+                        vec![FieldError::invalid(
+                            "spec.replicas",
+                            replicas.to_string(),
+                            "must be greater than or equal to 0",
+                        )],
+                    ));
+                }
+                let mut new = old.clone();
+                new["spec"]["replicas"] = json!(replicas);
+                carry_rv(&mut new, &cand);
+                Ok(new)
+            }
+        }
+    }
+
+    /// PUT.
+    pub fn replace(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        sub: Sub,
+        body: Value,
+    ) -> ApiResult<Value> {
+        let stored = self.store.update(storage_def_of(def), ns, name, |old| {
+            self.merge_write(def, sub, old, body, name)
+        })?;
+        Ok(view(def, sub, &stored))
+    }
+
+    /// PATCH, including server-side apply with create-if-missing.
+    pub async fn patch(
+        &self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        sub: Sub,
+        req: PatchRequest<'_>,
+    ) -> ApiResult<Value> {
+        let PatchRequest {
+            kind,
+            body,
+            field_manager,
+        } = req;
+        if kind == PatchKind::Apply && field_manager.is_none_or(str::is_empty) {
+            return Err(ApiError::invalid(
+                "meta.k8s.io",
+                "PatchOptions",
+                "",
+                vec![FieldError::required(
+                    "fieldManager",
+                    "is required for apply patch",
+                )],
+            ));
+        }
+        let sdef = storage_def_of(def);
+        if kind == PatchKind::Apply && sub == Sub::Main && self.store.get(sdef, ns, name).is_none()
+        {
+            let mut obj = patch::apply(kind, &json!({}), body)?;
+            util::obj_entry(&mut obj, "metadata")["name"] = Value::String(name.into());
+            return self.create(def, ns, obj).await;
+        }
+        let stored = self.store.update(sdef, ns, name, |old| {
+            let cand = patch::apply(kind, &view(def, sub, old), body)?;
+            self.merge_write(def, sub, old, cand, name)
+        })?;
+        Ok(view(def, sub, &stored))
+    }
+
+    /// Internal write used by controllers and the kubelet: read-modify-write without the
+    /// user-facing rules (they act as privileged components writing status and bindings).
+    pub(crate) fn internal_update<F>(
+        &self,
+        storage: &str,
+        ns: &str,
+        name: &str,
+        f: F,
+    ) -> ApiResult<Arc<Value>>
+    where
+        F: FnOnce(&mut Value),
+    {
+        self.store
+            .update_system(resources::by_storage(storage), ns, name, |old| {
+                let mut new = old.clone();
+                f(&mut new);
+                Ok(new)
+            })
+    }
+}
