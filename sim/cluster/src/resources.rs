@@ -152,6 +152,21 @@ pub static RESOURCES: &[ResourceDef] = &[
         "configmaps",
         &[]
     ),
+    // core/v1 Secrets (kubernetes `pkg/registry/core/secret`): no short name; `type` is the one
+    // extra selectable field (`strategy.go` `SelectableFields`).
+    def!(
+        "",
+        "v1",
+        "secrets",
+        "secret",
+        "Secret",
+        true,
+        &[],
+        RW,
+        &[],
+        "secrets",
+        &["type"]
+    ),
     def!(
         "",
         "v1",

@@ -1,6 +1,6 @@
 //! Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`), decoded into the
 //! JSON the store holds. kubectl's typed create commands (`kubectl create namespace`, `kubectl
-//! create configmap`) and client-go typed clients send them; responses stay JSON, which those
+//! create configmap`, `kubectl create secret`) and client-go typed clients send them; responses stay JSON, which those
 //! clients accept because their Accept header lists `application/json` too.
 //!
 //! Wire format (apimachinery `pkg/runtime/serializer/protobuf/protobuf.go`): the magic bytes
@@ -121,6 +121,23 @@ struct ConfigMap {
 }
 const CONFIG_MAP_FIELDS: &[u32] = &[1, 2, 3, 4];
 
+/// `v1.Secret` (k8s.io/api `core/v1/generated.proto`: metadata 1, data 2, type 3, stringData 4,
+/// immutable 5). `kubectl create secret generic|tls` sends it.
+#[derive(Clone, PartialEq, Message)]
+struct Secret {
+    #[prost(bytes = "vec", optional, tag = "1")]
+    metadata: Option<Vec<u8>>,
+    #[prost(btree_map = "string, bytes", tag = "2")]
+    data: BTreeMap<String, Vec<u8>>,
+    #[prost(string, optional, tag = "3")]
+    r#type: Option<String>,
+    #[prost(btree_map = "string, string", tag = "4")]
+    string_data: BTreeMap<String, String>,
+    #[prost(bool, optional, tag = "5")]
+    immutable: Option<bool>,
+}
+const SECRET_FIELDS: &[u32] = &[1, 2, 3, 4, 5];
+
 /// `metav1.DeleteOptions` (apimachinery `pkg/apis/meta/v1/generated.proto`: gracePeriodSeconds 1,
 /// preconditions 2, orphanDependents 3, propagationPolicy 4, dryRun 5), sent by typed clients'
 /// Delete calls.
@@ -230,6 +247,13 @@ fn object_meta(bytes: Option<Vec<u8>>) -> ApiResult<Value> {
     Ok(Value::Object(m))
 }
 
+/// Byte values as JSON carries them (`[]byte` is standard base64).
+fn base64_values(m: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, String> {
+    use base64::Engine as _;
+    let enc = base64::engine::general_purpose::STANDARD;
+    m.into_iter().map(|(k, v)| (k, enc.encode(v))).collect()
+}
+
 /// Decode a protobuf body into the JSON object the same request would have carried as JSON.
 /// Kinds outside the modelled set get 415, naming JSON as the way to send them.
 pub fn decode(body: &[u8]) -> ApiResult<Value> {
@@ -268,16 +292,26 @@ pub fn decode(body: &[u8]) -> ApiResult<Value> {
                 o["data"] = json!(cm.data);
             }
             if !cm.binary_data.is_empty() {
-                use base64::Engine as _;
-                let enc = base64::engine::general_purpose::STANDARD;
-                let b: BTreeMap<String, String> = cm
-                    .binary_data
-                    .into_iter()
-                    .map(|(k, v)| (k, enc.encode(v)))
-                    .collect();
-                o["binaryData"] = json!(b);
+                o["binaryData"] = json!(base64_values(cm.binary_data));
             }
             if let Some(i) = cm.immutable {
+                o["immutable"] = Value::Bool(i);
+            }
+            o
+        }
+        ("v1", "Secret") => {
+            let sec: Secret = decode_checked(&raw, SECRET_FIELDS, "Secret")?;
+            let mut o = json!({"metadata": object_meta(sec.metadata)?});
+            if !sec.data.is_empty() {
+                o["data"] = json!(base64_values(sec.data));
+            }
+            put_map(
+                o.as_object_mut().expect("object"),
+                "stringData",
+                sec.string_data,
+            );
+            put_str(o.as_object_mut().expect("object"), "type", sec.r#type);
+            if let Some(i) = sec.immutable {
                 o["immutable"] = Value::Bool(i);
             }
             o
@@ -305,7 +339,7 @@ pub fn decode(body: &[u8]) -> ApiResult<Value> {
         }
         _ => {
             return Err(ApiError::unsupported_body(format!(
-                "the simulated API server decodes protobuf only for v1 Namespace, ConfigMap and DeleteOptions, not {api_version} {kind}; send it as application/json"
+                "the simulated API server decodes protobuf only for v1 Namespace, ConfigMap, Secret and DeleteOptions, not {api_version} {kind}; send it as application/json"
             )));
         }
     };
@@ -396,6 +430,30 @@ mod tests {
         let v = decode(&envelope("v1", "DeleteOptions", d.encode_to_vec())).unwrap();
         assert_eq!(v["propagationPolicy"], "Foreground");
         assert_eq!(v["gracePeriodSeconds"], 0);
+    }
+
+    #[test]
+    fn secret_decodes_with_data_as_base64_and_string_data_kept_for_conversion() {
+        let sec = Secret {
+            metadata: Some(
+                ObjectMeta {
+                    name: Some("tls".into()),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+            ),
+            data: BTreeMap::from([("tls.key".into(), vec![0xff, 0x00])]),
+            r#type: Some("kubernetes.io/tls".into()),
+            string_data: BTreeMap::from([("tls.crt".into(), "pem".into())]),
+            immutable: None,
+        };
+        let v = decode(&envelope("v1", "Secret", sec.encode_to_vec())).unwrap();
+        assert_eq!(
+            v,
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls"},
+                "type": "kubernetes.io/tls", "data": {"tls.key": "/wA="},
+                "stringData": {"tls.crt": "pem"}})
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod delete;
 pub mod events;
 pub mod pods;
 mod read;
+pub mod secrets;
 pub mod validate;
 mod write;
 
@@ -122,6 +123,7 @@ pub(super) fn validate_object(def: &ResourceDef, obj: &Value) -> ApiResult<()> {
     let mut errs = validate::validate_name(def, name);
     match (def.group, def.plural) {
         ("", "configmaps") => errs.extend(validate::validate_configmap(obj)),
+        ("", "secrets") => errs.extend(secrets::validate(obj)),
         ("", "pods") => errs.extend(pods::validate_spec(&obj["spec"])),
         ("apps", _) => errs.extend(validate::validate_workload(obj)),
         ("admissionregistration.k8s.io", _) => {

@@ -58,8 +58,8 @@ pub fn validate_name(def: &ResourceDef, name: &str) -> Vec<FieldError> {
     errs
 }
 
-/// apimachinery `IsConfigMapKey`.
-fn config_key_errors(key: &str) -> Vec<String> {
+/// apimachinery `IsConfigMapKey` (also the rule for Secret keys).
+pub(crate) fn config_key_errors(key: &str) -> Vec<String> {
     let mut out = Vec::new();
     if key.len() > DNS1123_SUBDOMAIN_MAX {
         out.push(format!(

@@ -18,14 +18,18 @@ use crate::resources::{self, ResourceDef};
 use crate::state::Cluster;
 use crate::util;
 
-/// Shape served for `def` → stored shape, with quantities in the server's stored form.
-fn intake(def: &ResourceDef, obj: Value) -> Value {
+/// Shape served for `def` → stored shape, with quantities in the server's stored form (and
+/// Secrets decoded and converted, `secrets::intake`).
+fn intake(def: &ResourceDef, obj: Value) -> ApiResult<Value> {
     if is_events_v1(def) {
-        super::events::to_core(&obj)
+        Ok(super::events::to_core(&obj))
     } else {
         let mut obj = obj;
         canonicalize(def, &mut obj);
-        obj
+        if (def.group, def.plural) == ("", "secrets") {
+            super::secrets::intake(&mut obj)?;
+        }
+        Ok(obj)
     }
 }
 
@@ -140,7 +144,7 @@ impl Cluster {
         mut body: Value,
     ) -> ApiResult<Value> {
         check_type(def, &mut body)?;
-        let mut obj = intake(def, body);
+        let mut obj = intake(def, body)?;
         if def.namespaced {
             let body_ns = util::str_at(&obj, "metadata.namespace");
             if !body_ns.is_empty() && body_ns != ns {
@@ -229,7 +233,7 @@ impl Cluster {
                         "the name of the object ({cand_name}) does not match the name on the URL ({url_name})"
                     )));
                 }
-                let mut new = intake(def, cand);
+                let mut new = intake(def, cand)?;
                 if has_status_sub(def) {
                     match old.get("status") {
                         Some(s) => new["status"] = s.clone(),
@@ -242,8 +246,12 @@ impl Cluster {
                 }
                 new["metadata"]["name"] = Value::String(name.clone());
                 validate_object(def, &new)?;
-                if def.group.is_empty() && def.plural == "pods" {
-                    invalid(def, &name, pods::validate_update(old, &new))?;
+                match (def.group, def.plural) {
+                    ("", "pods") => invalid(def, &name, pods::validate_update(old, &new))?,
+                    ("", "secrets") => {
+                        invalid(def, &name, super::secrets::validate_update(old, &new))?
+                    }
+                    _ => {}
                 }
                 if def.group == "apps"
                     && new.pointer("/spec/selector") != old.pointer("/spec/selector")

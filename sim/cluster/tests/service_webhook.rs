@@ -1,0 +1,167 @@
+//! A webhook reached through `clientConfig.service`, as deploy/ registers rightsize's: the sim
+//! dials the address `SimConfig::service_endpoints` maps the Service to and verifies the serving
+//! certificate against the name `<service>.<namespace>.svc` and the configuration's `caBundle`
+//! (admission docs: "TLS is verified against `<service>.<namespace>.svc`"). A certificate for
+//! another name, or a caBundle of another CA, makes the call fail (here `failurePolicy: Fail`).
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::{Json, Router, routing::post};
+use base64::Engine;
+use common::{start_with, status_of};
+use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, DeleteParams, PostParams};
+use rightsize_sim_cluster::SimConfig;
+use serde_json::{Value, json};
+
+/// Adds the label `via=service` to every pod.
+async fn label(Json(review): Json<Value>) -> Json<Value> {
+    let patch = json!([{"op": "add", "path": "/metadata/labels", "value": {"via": "service"}}]);
+    let patch =
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&patch).unwrap());
+    Json(
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "response": {"uid": review["request"]["uid"], "allowed": true,
+            "patchType": "JSONPatch", "patch": patch}}),
+    )
+}
+
+/// A CA (PEM) and an issuer for it.
+fn ca(name: &str) -> (String, rcgen::Issuer<'static, rcgen::KeyPair>) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), rcgen::Issuer::new(params, key))
+}
+
+/// Serve [`label`] over TLS with a certificate for `dns_name` from `issuer`.
+async fn serve(issuer: &rcgen::Issuer<'static, rcgen::KeyPair>, dns_name: &str) -> SocketAddr {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec![dns_name.to_string()])
+        .unwrap()
+        .signed_by(&key, issuer)
+        .unwrap();
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
+        leaf.pem().into_bytes(),
+        key.serialize_pem().into_bytes(),
+    )
+    .await
+    .unwrap();
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), tls)
+            .handle(h)
+            .serve(
+                Router::new()
+                    .route("/mutate", post(label))
+                    .into_make_service(),
+            )
+            .await
+            .unwrap();
+    });
+    handle.listening().await.expect("webhook listening")
+}
+
+fn mwc(service: &str, ca_pem: &str) -> MutatingWebhookConfiguration {
+    serde_json::from_value(json!({
+        "metadata": {"name": "rightsize"},
+        "webhooks": [{
+            "name": "pods.rightsize.dev",
+            "clientConfig": {
+                "service": {"namespace": "rightsize-system", "name": service, "path": "/mutate", "port": 443},
+                "caBundle": base64::engine::general_purpose::STANDARD.encode(ca_pem),
+            },
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
+            "failurePolicy": "Fail", "timeoutSeconds": 5, "sideEffects": "None",
+            "admissionReviewVersions": ["v1"],
+        }],
+    }))
+    .unwrap()
+}
+
+fn pod(name: &str) -> Pod {
+    serde_json::from_value(json!({"metadata": {"name": name},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]}}))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn service_webhook_is_verified_against_its_service_dns_name_and_ca_bundle() {
+    let (ca_pem, issuer) = ca("rightsize-ca");
+    let (other_ca_pem, _) = ca("another-ca");
+    let good = serve(&issuer, "rightsize-webhook.rightsize-system.svc").await;
+    let services = HashMap::from([
+        ("rightsize-system/rightsize-webhook".to_string(), good),
+        // The same server reached as another Service: its certificate does not name it.
+        ("rightsize-system/impostor".to_string(), good),
+    ]);
+    let sim = start_with(SimConfig {
+        service_endpoints: services,
+        ..SimConfig::default()
+    })
+    .await;
+    let client = sim.client().unwrap();
+    let nss: Api<Namespace> = Api::all(client.clone());
+    nss.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "shop"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mwcs: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
+    let pp = PostParams::default();
+
+    mwcs.create(&pp, &mwc("rightsize-webhook", &ca_pem))
+        .await
+        .unwrap();
+    let made = pods.create(&pp, &pod("a")).await.unwrap();
+    assert_eq!(made.metadata.labels.unwrap()["via"], "service");
+
+    let replace = |m: MutatingWebhookConfiguration| {
+        let mwcs = mwcs.clone();
+        async move {
+            mwcs.delete("rightsize", &DeleteParams::default())
+                .await
+                .unwrap();
+            mwcs.create(&PostParams::default(), &m).await.unwrap();
+        }
+    };
+    replace(mwc("impostor", &ca_pem)).await;
+    let s = status_of(pods.create(&pp, &pod("b")).await);
+    assert!(
+        s.message
+            .contains("https://impostor.rightsize-system.svc:443/mutate")
+            && s.message
+                .contains("certificate not valid for name \"impostor.rightsize-system.svc\""),
+        "{}",
+        s.message
+    );
+
+    replace(mwc("rightsize-webhook", &other_ca_pem)).await;
+    let s = status_of(pods.create(&pp, &pod("c")).await);
+    assert!(
+        s.message.contains("invalid peer certificate"),
+        "{}",
+        s.message
+    );
+
+    replace(mwc("missing", &ca_pem)).await;
+    let s = status_of(pods.create(&pp, &pod("d")).await);
+    assert!(
+        s.message.contains("service \"missing\" not found"),
+        "{}",
+        s.message
+    );
+}
