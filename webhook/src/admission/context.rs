@@ -8,8 +8,8 @@ use std::sync::Arc;
 use rightsize_history::WorkloadHistory;
 use rightsize_policy::SizingPolicy;
 use rightsize_policy::config::{ConfigError, PolicyArgs, PolicyName};
+pub use rightsize_policy::controls::Bounds;
 use rightsize_policy::profile::UsageProfile;
-use rightsize_policy::quantity::Quantity;
 use rightsize_policy::rightsize::{RightsizeParams, RightsizePolicy};
 use rightsize_policy::seed::{SeedParams, SeedPolicy};
 use rightsize_policy::workload::WorkloadRef;
@@ -27,17 +27,6 @@ impl ProfileSource for rightsize_history::HistoryView {
     fn workload(&self, workload: &WorkloadRef) -> Option<Arc<WorkloadHistory>> {
         self.get_workload(workload)
     }
-}
-
-/// Lower and upper bounds of the requests rightsize sets, per resource. Used both for the
-/// configured bounds ([`AdmissionConfig::bounds`]) and for a pod's `rightsize.dev/{min,max}-*`
-/// annotations. Absent = unbounded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Bounds {
-    pub min_memory: Option<Quantity>,
-    pub max_memory: Option<Quantity>,
-    pub min_cpu: Option<Quantity>,
-    pub max_cpu: Option<Quantity>,
 }
 
 /// The sizing policy admission asks, with its tunables (`POLICY` and its variables).
