@@ -24,21 +24,20 @@ pub(crate) fn resources(pod: &Value, sized: &[Sized]) -> Vec<PatchOperation> {
             Slot::Sidecar(i) => ("initContainers", i),
         };
         let base = ["spec", list, &index.to_string(), "resources"];
-        let mut wanted: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        // Requests first, then limits, as people write them.
+        let mut wanted: Vec<(&str, Map<String, Value>)> =
+            vec![("requests", Map::new()), ("limits", Map::new())];
         for resource in Resource::ALL {
             let (old, new) = (s.old.get(resource), s.new.get(resource));
-            for (key, old, new) in [
-                ("requests", old.request, new.request),
-                ("limits", old.limit, new.limit),
-            ] {
+            for (slot, old, new) in [(0, old.request, new.request), (1, old.limit, new.limit)] {
                 if let Some(new) = new.filter(|n| Some(*n) != old) {
-                    wanted
-                        .entry(key)
-                        .or_default()
+                    wanted[slot]
+                        .1
                         .insert(resource.name().to_owned(), Value::String(new.to_string()));
                 }
             }
         }
+        wanted.retain(|(_, values)| !values.is_empty());
         if wanted.is_empty() {
             continue;
         }
