@@ -5,7 +5,7 @@
 //! Never denies (a denial blocks the pod, and `failurePolicy: Ignore` does not cover denials):
 //! whatever goes wrong, the pod is admitted unchanged with a warning saying why, and the
 //! [`Outcome`] tells the server what to count and log. Modules: `review` (which reviews are
-//! handled), `plan` (the sizing decision), `bounds` and `limits` (what the API server and
+//! handled), `plan` (the sizing decision per container), `pod_rules` (node, QoS, pod limits), `bounds` and `limits` (what the API server and
 //! scheduler accept), `annotation` and `patch` (the response), `context` and `config` (inputs).
 
 mod annotation;
@@ -15,6 +15,7 @@ mod context;
 mod limits;
 mod patch;
 mod plan;
+mod pod_rules;
 mod review;
 
 pub use config::{AdmissionArgs, DEFAULT_RECOMMEND_ONLY};

@@ -19,13 +19,15 @@ use rightsize_policy::controls::Bounds;
 use rightsize_policy::profile::UsageProfile;
 use rightsize_policy::quantity::{MIB, Quantity};
 use rightsize_policy::resources::{
-    ContainerResources, PodResources, QosClass, Resource, ResourcesError, fit_to_qos,
+    ContainerResources, PodResources, QosClass, Resource, ResourcesError,
 };
 use rightsize_policy::{Admission, Allocation};
 
-use super::bounds::{Limits, satisfies, shape};
+use super::bounds::{Limits, shape};
 use super::context::AdmissionContext;
-use super::limits::Constraints;
+use super::pod_rules::{
+    cap_to_node, check_node, check_pod_limit_range, check_qos, fit_each_to_qos,
+};
 
 /// Opaque pod id for the policy: admission sees each pod once, and keeps no per-pod state.
 const ADMISSION_POD_ID: u64 = 0;
@@ -53,7 +55,7 @@ pub(crate) struct Sized {
 }
 
 impl Sized {
-    fn revert(&mut self, note: impl Into<String>) {
+    pub(crate) fn revert(&mut self, note: impl Into<String>) {
         self.new = self.old;
         self.notes.push(note.into());
     }
@@ -128,13 +130,20 @@ pub(crate) fn plan(
     }
     let all = candidates(spec).map(|(_, c)| c.name.clone()).collect();
     let mut plan = Plan { sized, all };
-    cap_to_node(&mut plan, spec, bounds, ctx)?;
-    keep_qos(&mut plan, &pod, qos, ctx);
-    check_pod_limit_range(&mut plan, spec, ctx)?;
+    cap_to_node(&mut plan, spec, bounds, ctx);
+    fit_each_to_qos(&mut plan, &pod, qos, ctx);
+    // Safety nets: each can only put declared sizes back.
+    check_node(&mut plan, spec, ctx);
+    check_qos(&mut plan, &pod, qos);
+    check_pod_limit_range(&mut plan, spec, ctx);
     Ok(plan)
 }
 
-fn limits<'a>(resource: Resource, bounds: &'a Bounds, ctx: &'a AdmissionContext<'_>) -> Limits<'a> {
+pub(crate) fn limits<'a>(
+    resource: Resource,
+    bounds: &'a Bounds,
+    ctx: &'a AdmissionContext<'_>,
+) -> Limits<'a> {
     Limits {
         pod: bounds,
         configured: &ctx.config.bounds,
@@ -207,155 +216,4 @@ fn size_one(
         notes.push("declared limit/request ratio kept".into());
     }
     sized
-}
-
-/// The sum of `resource` requests over containers and sidecars, with the plan's new values.
-fn pod_total(plan: &Plan, spec: &PodSpec, resource: Resource, limit: bool) -> Quantity {
-    let nanos = candidates(spec)
-        .map(|(slot, c)| {
-            let rl = match plan.sized.iter().find(|s| s.slot == slot) {
-                Some(s) => *s.new.get(resource),
-                None => *ContainerResources::from_container(c)
-                    .unwrap_or_default()
-                    .get(resource),
-            };
-            let v = if limit { rl.limit } else { rl.request };
-            v.map_or(0, |q| q.nanos())
-        })
-        .fold(0i128, i128::saturating_add);
-    Quantity::from_nanos(nanos, rightsize_policy::quantity::Format::DecimalSI)
-}
-
-/// Cut increases (last container first) until the pod's requests fit the largest node: a pod
-/// no node can hold stays Pending forever. Decreases and declared sizes are left alone.
-fn cap_to_node(
-    plan: &mut Plan,
-    spec: &PodSpec,
-    bounds: &Bounds,
-    ctx: &AdmissionContext<'_>,
-) -> Result<(), PlanError> {
-    let Some(node) = ctx.largest_node else {
-        return Ok(());
-    };
-    for resource in Resource::ALL {
-        let Some(cap) = node.get(resource) else {
-            continue;
-        };
-        let mut excess = pod_total(plan, spec, resource, false).nanos() - cap.nanos();
-        for i in (0..plan.sized.len()).rev() {
-            if excess <= 0 {
-                break;
-            }
-            let s = &mut plan.sized[i];
-            let (old, new) = (s.old.get(resource).request, s.new.get(resource).request);
-            let (Some(new), old_nanos) = (new, old.map_or(0, |q| q.nanos())) else {
-                continue;
-            };
-            let increase = new.nanos() - old_nanos;
-            if increase <= 0 {
-                continue;
-            }
-            let target = Quantity::from_nanos(new.nanos() - increase.min(excess), new.format());
-            let note = format!("capped so the pod fits the largest node ({cap} allocatable)");
-            let declared = *s.old.get(resource);
-            let shaped = shape(
-                resource,
-                &declared,
-                target,
-                &limits(resource, bounds, ctx),
-                &mut s.notes,
-            )
-            .filter(|p| p.request.is_some_and(|r| r <= target));
-            match shaped {
-                Some(pair) => {
-                    *s.new.get_mut(resource) = pair;
-                    s.notes.push(note);
-                }
-                None => *s.new.get_mut(resource) = declared,
-            }
-            let now = s.new.get(resource).request.map_or(0, |q| q.nanos());
-            excess -= new.nanos() - now;
-        }
-    }
-    Ok(())
-}
-
-/// Keep the pod's QoS class (KEP-1287 §QOS Class; `kubernetes-api-facts.md` §1.7): Guaranteed
-/// stays Guaranteed, Burstable stays Burstable (a step added to a limit if every request would
-/// equal its limit), BestEffort becomes Burstable only through memory requests. A container whose
-/// change cannot keep the class keeps its declared size; if the pod's class still moved, nothing
-/// is changed.
-fn keep_qos(plan: &mut Plan, pod: &PodResources, qos: QosClass, ctx: &AdmissionContext<'_>) {
-    let mut current = pod.clone();
-    for s in &mut plan.sized {
-        if s.new == s.old {
-            continue;
-        }
-        if qos != QosClass::BestEffort {
-            match fit_to_qos(&current, &s.name, s.new) {
-                Ok(fitted) if valid(&fitted, ctx) => {
-                    if fitted != s.new {
-                        s.notes
-                            .push(format!("limit adjusted to keep the pod {qos}"));
-                    }
-                    s.new = fitted;
-                }
-                Ok(_) => s.revert(format!(
-                    "keeping the pod {qos} would break the LimitRange: declared size kept"
-                )),
-                Err(e) => s.revert(format!("{e}: declared size kept")),
-            }
-        }
-        if let Some(next) = current.with_container(&s.name, s.new) {
-            current = next;
-        }
-    }
-    let after = current.qos();
-    let allowed = after == qos || (qos == QosClass::BestEffort && after == QosClass::Burstable);
-    if !allowed {
-        for s in &mut plan.sized {
-            s.revert(format!(
-                "the pod would turn from {qos} into {after}: declared size kept"
-            ));
-        }
-    }
-}
-
-fn valid(c: &ContainerResources, ctx: &AdmissionContext<'_>) -> bool {
-    Resource::ALL
-        .into_iter()
-        .all(|r| satisfies(c.get(r), ctx.limit_range.container(r)))
-}
-
-/// LimitRange `type: Pod` bounds the sums over the pod's containers; a plan that breaks one the
-/// declared pod kept is dropped whole.
-fn check_pod_limit_range(
-    plan: &mut Plan,
-    spec: &PodSpec,
-    ctx: &AdmissionContext<'_>,
-) -> Result<(), PlanError> {
-    let declared = Plan {
-        sized: Vec::new(),
-        all: Vec::new(),
-    };
-    for resource in Resource::ALL {
-        let c: &Constraints = ctx.limit_range.pod(resource);
-        if c.is_empty() {
-            continue;
-        }
-        let sums = |p: &Plan| {
-            rightsize_policy::resources::RequestLimit::new(
-                Some(pod_total(p, spec, resource, false)),
-                Some(pod_total(p, spec, resource, true)).filter(|l| !l.is_zero()),
-            )
-        };
-        if !satisfies(&sums(plan), c) && satisfies(&sums(&declared), c) {
-            for s in &mut plan.sized {
-                s.revert(format!(
-                    "the pod's {resource} would break the LimitRange for pods: declared size kept"
-                ));
-            }
-        }
-    }
-    Ok(())
 }
