@@ -35,7 +35,7 @@ use std::str::FromStr;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
 mod parse;
-use parse::{Suffix, kept_verbatim, magnitude_nanos, split};
+use parse::{Suffix, magnitude_nanos, split};
 
 /// Nano-units in one unit (one byte, one core).
 pub const NANOS_PER_UNIT: i128 = 1_000_000_000;
@@ -227,22 +227,6 @@ impl Quantity {
     /// As the k8s-openapi type, in canonical form.
     pub fn to_k8s(&self) -> K8sQuantity {
         K8sQuantity(self.to_string())
-    }
-
-    /// The string the API server stores and returns for `input`. Usually the canonical form
-    /// ([`Display`](fmt::Display)), but apimachinery's fast path keeps an input that already looks
-    /// canonical verbatim (`1E6` stays `1E6`, `+1` stays `+1`, `1.500` stays `1.500`): a decimal
-    /// number of at most 18 digits whose scale is a multiple of 3, with no leading zero and no
-    /// trailing `000`; or an integer times `Ki`/`Mi`/`Gi`/`Ti` that is small enough for int64 and
-    /// not a multiple of 8 (`ParseQuantity`, the `s: str` returns).
-    pub fn api_server_form(input: &str) -> Result<String, QuantityError> {
-        let parsed = Self::parse(input)?;
-        let parts = split(input).map_err(|kind| QuantityError::new(input, kind))?;
-        if kept_verbatim(&parts) {
-            Ok(input.to_owned())
-        } else {
-            Ok(parsed.to_string())
-        }
     }
 }
 

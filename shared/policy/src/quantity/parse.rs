@@ -174,31 +174,3 @@ fn double_in_place(frac: &mut [u8]) -> u8 {
     }
     carry
 }
-
-/// Whether apimachinery's `ParseQuantity` fast path keeps `input` as its string form.
-pub(super) fn kept_verbatim(parts: &Parts<'_>) -> bool {
-    let num = parts.int_digits.trim_start_matches('0');
-    let num = if num.is_empty() { "0" } else { num };
-    let denom = parts.frac_digits;
-    match parts.suffix {
-        Suffix::Decimal(e) | Suffix::Exponent(e) => {
-            // precision = maxInt64Factors (18) - len(num) - len(denom) must be >= 0.
-            if num.len() + denom.len() > 18 {
-                return false;
-            }
-            let scale = i64::from(e) - denom.len() as i64;
-            let shifted = format!("{num}{denom}");
-            scale >= -9 && scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0')
-        }
-        Suffix::Binary(e) => {
-            // Only integers take the fast path, with precision = 15 - len(num) - e*3/10 - 1 >= 0.
-            if !denom.is_empty() || 15 - (num.len() as i64) - i64::from(e) * 3 / 10 - 1 < 0 {
-                return false;
-            }
-            match num.parse::<i64>() {
-                Ok(value) => value.checked_mul(1 << e).is_some() && value & 7 != 0,
-                Err(_) => false,
-            }
-        }
-    }
-}

@@ -13,6 +13,7 @@
 
 mod delete;
 pub mod events;
+mod pod_resources;
 pub mod pods;
 mod read;
 pub mod secrets;

@@ -3,15 +3,14 @@
 //! kubernetes `pkg/apis/core/validation/validation.go` (release-1.33; the memory-limit-decrease
 //! check dropped in 1.34 by PR #133012). Messages are the real server's.
 
-use rightsize_policy::quantity::Quantity;
-use rightsize_policy::resources::{ContainerResources, PodResources, QosClass, RequestLimit};
 use serde_json::{Value, json};
 
+pub use super::pod_resources::{canonicalize_quantities, compute_qos};
 use crate::config::KubeVersion;
 use crate::error::FieldError;
-use crate::quantity;
+use crate::quantity::{self, Quantity};
 
-const CONTAINER_LISTS: [&str; 2] = ["initContainers", "containers"];
+pub(super) const CONTAINER_LISTS: [&str; 2] = ["initContainers", "containers"];
 
 fn res_value(c: &Value, kind: &str, name: &str) -> Option<Quantity> {
     quantity::at(c, &format!("/resources/{kind}/{name}"))
@@ -23,85 +22,6 @@ fn shown(v: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
         None => String::new(),
-    }
-}
-
-/// cpu and memory of a container as the policy crate models them; a limit without a request
-/// also sets the request, as the API server's defaulting does.
-fn container_resources(c: &Value) -> ContainerResources {
-    let pair = |r: &str| {
-        let limit = res_value(c, "limits", r);
-        RequestLimit::new(res_value(c, "requests", r).or(limit), limit)
-    };
-    ContainerResources {
-        memory: pair("memory"),
-        cpu: pair("cpu"),
-    }
-}
-
-/// `qos.ComputePodQOS` (kubernetes `pkg/apis/core/helper/qos`) over containers and init
-/// containers, by the policy crate's [`PodResources::qos`] (the rule the controller relies on to
-/// keep a resize within the class). Pod-level `spec.resources` is not consulted: the sim serves
-/// 1.33/1.34 without the `PodLevelResources` gate's effect on QoS.
-pub fn compute_qos(spec: &Value) -> &'static str {
-    let read = |list: &str| -> Vec<(String, ContainerResources)> {
-        spec.get(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|c| {
-                let name = crate::util::str_at(c, "name").to_string();
-                (name, container_resources(c))
-            })
-            .collect()
-    };
-    let pod = PodResources {
-        containers: read("containers"),
-        init_containers: read("initContainers"),
-        pod_level: None,
-    };
-    match pod.qos() {
-        QosClass::Guaranteed => "Guaranteed",
-        QosClass::Burstable => "Burstable",
-        QosClass::BestEffort => "BestEffort",
-    }
-}
-
-/// Rewrite every cpu/memory/... quantity of a pod spec's containers (and pod-level resources) in
-/// the form the API server stores, as its decode/encode round trip does. Invalid quantities are
-/// left for validation to report.
-pub fn canonicalize_quantities(spec: &mut Value) {
-    let mut lists: Vec<&mut Value> = Vec::new();
-    if let Some(m) = spec.as_object_mut() {
-        for (k, v) in m.iter_mut() {
-            match k.as_str() {
-                "containers" | "initContainers" => {
-                    if let Some(cs) = v.as_array_mut() {
-                        for c in cs {
-                            if let Some(r) = c.get_mut("resources") {
-                                lists.push(r);
-                            }
-                        }
-                    }
-                }
-                "resources" => lists.push(v),
-                _ => {}
-            }
-        }
-    }
-    for resources in lists {
-        for kind in ["requests", "limits"] {
-            for v in resources
-                .get_mut(kind)
-                .and_then(Value::as_object_mut)
-                .into_iter()
-                .flat_map(|m| m.values_mut())
-            {
-                if let Some(s) = quantity::api_server_form(v) {
-                    *v = Value::String(s);
-                }
-            }
-        }
     }
 }
 
