@@ -2,6 +2,8 @@
 //! history, running `admit`, applying its patch, and an independent QoS check.
 #![allow(dead_code)]
 
+pub mod arbitrary;
+pub mod fixtures;
 pub mod qos;
 
 use std::collections::HashMap;
