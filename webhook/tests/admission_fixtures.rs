@@ -11,7 +11,8 @@ mod common;
 
 use common::fixtures::*;
 use common::qos::qos_class;
-use rightsize_webhook::admission::Outcome;
+use common::*;
+use rightsize_webhook::admission::{AdmissionContext, Outcome};
 use serde_json::json;
 
 #[test]
@@ -183,4 +184,30 @@ fn guaranteed_pod_stays_guaranteed_and_unknown_container_is_untouched() {
     );
     assert_eq!(qos_class(&r.pod()), "Guaranteed");
     assert_idempotent("guaranteed_pod", &r);
+}
+
+/// Recorded from the simulated API server (`sim/cluster`) calling a webhook for a Deployment's
+/// pod: the shape the real webhook sees end to end (empty `annotations` object, status filled).
+#[test]
+fn review_recorded_from_the_simulated_api_server_is_sized() {
+    let config = config_with_floor(FLOOR);
+    let h = Histories::default().with(deployment("cart"), &["app"], TINY_PEAK);
+    let r = run(
+        &load("sim_recorded_deployment_pod"),
+        &AdmissionContext::new(&h, &config, NOW),
+    );
+    let admitted = format!(
+        "app: memory request 256Mi -> 150Mi, memory limit 512Mi -> 300Mi ({}; declared limit/request ratio kept)",
+        rule_text()
+    );
+    assert_eq!(
+        r.patch,
+        json!([
+            {"op": "replace", "path": "/spec/containers/0/resources/requests/memory", "value": "150Mi"},
+            {"op": "replace", "path": "/spec/containers/0/resources/limits/memory", "value": "300Mi"},
+            {"op": "add", "path": "/metadata/annotations/rightsize.dev~1admitted", "value": admitted},
+            {"op": "add", "path": "/metadata/annotations/rightsize.dev~1admitted-containers", "value": "app"},
+        ])
+    );
+    assert_eq!(qos_class(&r.pod()), "Burstable");
 }
