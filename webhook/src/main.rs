@@ -1,5 +1,7 @@
-//! Mutating admission webhook: not built yet (see the issues).
-fn main() {
-    eprintln!("rightsize-webhook is not built yet");
-    std::process::exit(2);
+//! `rightsize-webhook`: parse the flags and run (wiring lives in `rightsize_webhook::run`).
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    rightsize_webhook::run::run(rightsize_webhook::cli::Args::parse()).await
 }
