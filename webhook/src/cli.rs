@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::Parser;
 use rightsize_policy::config::{LoggingArgs, PolicyArgs};
 
+use crate::admission::AdmissionArgs;
+
 use crate::admin::DEFAULT_ADMIN_LISTEN;
 use crate::server::DEFAULT_LISTEN;
 
@@ -40,6 +42,8 @@ pub struct Args {
     /// Seconds requests in flight may take to finish after SIGTERM.
     #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECONDS)]
     pub shutdown_grace_seconds: u64,
+    #[command(flatten)]
+    pub admission: AdmissionArgs,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]

@@ -9,7 +9,7 @@ use rightsize_history::HistoryView;
 use tracing_subscriber::EnvFilter;
 
 use crate::admin;
-use crate::app::App;
+use crate::app::{App, ClusterState};
 use crate::cli::Args;
 use crate::metrics::Metrics;
 use crate::server::{self, TlsServer};
@@ -19,10 +19,8 @@ use crate::tls::{self, ReloadingCert};
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let level = args.logging.level()?;
     init_logging(level.directive());
-    // Validate the policy settings before anything starts (DESIGN §4: a bad value stops us).
-    args.policy.policy()?;
-    args.policy.seed.params()?;
-    args.policy.rightsize.params()?;
+    // Validate the settings before anything starts (DESIGN §4: a bad value stops us).
+    let config = args.admission.config(&args.policy)?;
     tls::install_default_provider();
 
     let metrics = Metrics::new();
@@ -37,7 +35,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         &args.history_namespace,
         metrics.history.clone(),
     ));
-    let app = Arc::new(App::new(view.clone(), metrics.webhook.clone()));
+    let cluster = ClusterState::watch(&client);
+    let app = Arc::new(App::new(
+        view.clone(),
+        config,
+        cluster,
+        metrics.webhook.clone(),
+    ));
 
     let tls_server = TlsServer::start(args.listen, Arc::new(cert), server::router(app)).await?;
     let addr = tls_server

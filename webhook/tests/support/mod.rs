@@ -13,8 +13,9 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use rightsize_history::WorkloadHistory;
 use rightsize_policy::workload::WorkloadRef;
+use rightsize_webhook::admission::AdmissionConfig;
 use rightsize_webhook::admission::ProfileSource;
-use rightsize_webhook::app::App;
+use rightsize_webhook::app::{App, ClusterState};
 use rightsize_webhook::metrics::WebhookMetrics;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -39,7 +40,12 @@ impl ProfileSource for PanickingProfiles {
 }
 
 pub fn app(profiles: impl ProfileSource + 'static) -> Arc<App> {
-    Arc::new(App::new(Arc::new(profiles), WebhookMetrics::default()))
+    Arc::new(App::new(
+        Arc::new(profiles),
+        AdmissionConfig::default(),
+        ClusterState::empty(),
+        WebhookMetrics::default(),
+    ))
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
