@@ -1,0 +1,91 @@
+//! Shared by the certs tests: a simulated cluster with the `rightsize-system` namespace, the
+//! spec under test, and a MutatingWebhookConfiguration shaped like deploy/'s.
+
+#![allow(dead_code)]
+
+use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use kube::api::{Api, PostParams};
+use rightsize_certs::CertSpec;
+use rightsize_sim_cluster::{SimCluster, SimConfig};
+use serde_json::json;
+
+pub fn spec() -> CertSpec {
+    CertSpec::new(
+        "rightsize-webhook",
+        "rightsize-system",
+        "rightsize-webhook-tls",
+        "rightsize",
+    )
+}
+
+/// Create namespace `name` with `labels`.
+pub async fn namespace(client: &kube::Client, name: &str, labels: serde_json::Value) {
+    let nss: Api<Namespace> = Api::all(client.clone());
+    let ns = json!({"metadata": {"name": name, "labels": labels}});
+    nss.create(&PostParams::default(), &serde_json::from_value(ns).unwrap())
+        .await
+        .unwrap();
+}
+
+pub async fn sim_with(config: SimConfig) -> (SimCluster, kube::Client) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sim = SimCluster::start(config).await.expect("sim starts");
+    let client = sim.client().unwrap();
+    namespace(&client, "rightsize-system", json!({})).await;
+    (sim, client)
+}
+
+pub async fn sim_with_namespace() -> (SimCluster, kube::Client) {
+    sim_with(SimConfig::default()).await
+}
+
+/// `rightsize` with `hooks` webhooks, none with a caBundle yet, calling the Service.
+pub fn configuration(hooks: usize) -> MutatingWebhookConfiguration {
+    let webhooks: Vec<_> = (0..hooks)
+        .map(|i| json!({
+            "name": format!("pods{i}.rightsize.dev"),
+            "clientConfig": {"service": {"namespace": "rightsize-system", "name": "rightsize-webhook", "path": "/mutate"}},
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+            "namespaceSelector": {"matchLabels": {"rightsize.dev/enabled": "true"}},
+            "failurePolicy": "Fail", "timeoutSeconds": 2, "sideEffects": "None",
+            "admissionReviewVersions": ["v1"],
+        }))
+        .collect();
+    serde_json::from_value(json!({"metadata": {"name": "rightsize"}, "webhooks": webhooks}))
+        .unwrap()
+}
+
+/// A cluster with configuration `rightsize` of `hooks` webhooks; its Secret and configuration
+/// APIs.
+pub async fn with_configuration(
+    hooks: usize,
+) -> (
+    SimCluster,
+    kube::Client,
+    Api<MutatingWebhookConfiguration>,
+    Api<Secret>,
+) {
+    let (sim, client) = sim_with_namespace().await;
+    let mwcs: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
+    mwcs.create(&PostParams::default(), &configuration(hooks))
+        .await
+        .unwrap();
+    let secrets = Api::namespaced(client.clone(), "rightsize-system");
+    (sim, client, mwcs, secrets)
+}
+
+/// The caBundle of each webhook (empty when unset).
+pub fn ca_bundle_of(mwc: &MutatingWebhookConfiguration) -> Vec<Vec<u8>> {
+    mwc.webhooks
+        .iter()
+        .flatten()
+        .map(|w| {
+            w.client_config
+                .ca_bundle
+                .as_ref()
+                .map(|b| b.0.clone())
+                .unwrap_or_default()
+        })
+        .collect()
+}

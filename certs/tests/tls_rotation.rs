@@ -1,0 +1,170 @@
+//! The certificates in real use: a webhook on loopback serves the Secret's pair over TLS, the
+//! simulated API server calls it through `clientConfig.service` and verifies it against
+//! `<service>.<namespace>.svc` and the published caBundle (`failurePolicy: Fail`, so any failed
+//! verification fails the pod). Through a whole CA rotation, both the pair the webhook still
+//! serves and the new one verify at every step; after the old CA is dropped, its pair no longer
+//! does (so the check is real).
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use axum::{Json, Router, routing::post};
+use axum_server::tls_rustls::RustlsConfig;
+use base64::Engine;
+use common::{configuration, namespace, sim_with, spec};
+use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+use k8s_openapi::api::core::v1::{Pod, Secret};
+use kube::api::{Api, PostParams};
+use rightsize_certs::{CertSpec, days, reconcile};
+use rightsize_sim_cluster::SimConfig;
+use serde_json::{Value, json};
+
+async fn label(Json(review): Json<Value>) -> Json<Value> {
+    let patch = json!([{"op": "add", "path": "/metadata/labels", "value": {"admitted": "true"}}]);
+    let patch =
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&patch).unwrap());
+    Json(
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "response": {"uid": review["request"]["uid"], "allowed": true, "patchType": "JSONPatch", "patch": patch}}),
+    )
+}
+
+/// A webhook whose certificate can be swapped, started with a throwaway one.
+async fn webhook() -> (SocketAddr, RustlsConfig) {
+    let ck = rcgen::generate_simple_self_signed(vec!["placeholder".to_string()]).unwrap();
+    let tls = RustlsConfig::from_pem(
+        ck.cert.pem().into_bytes(),
+        ck.signing_key.serialize_pem().into_bytes(),
+    )
+    .await
+    .unwrap();
+    let handle = axum_server::Handle::new();
+    let (h, t) = (handle.clone(), tls.clone());
+    tokio::spawn(async move {
+        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), t)
+            .handle(h)
+            .serve(
+                Router::new()
+                    .route("/mutate", post(label))
+                    .into_make_service(),
+            )
+            .await
+            .unwrap();
+    });
+    (handle.listening().await.unwrap(), tls)
+}
+
+type Pair = (Vec<u8>, Vec<u8>);
+
+async fn current_pair(secrets: &Api<Secret>) -> Pair {
+    let s = secrets.get("rightsize-webhook-tls").await.unwrap();
+    let d = s.data.unwrap();
+    (d["tls.crt"].0.clone(), d["tls.key"].0.clone())
+}
+
+async fn serve(tls: &RustlsConfig, pair: &Pair) {
+    tls.reload_from_pem(pair.0.clone(), pair.1.clone())
+        .await
+        .unwrap();
+}
+
+/// Create a pod; Ok when the webhook was called and verified.
+async fn admit(pods: &Api<Pod>, n: &mut u32) -> Result<(), String> {
+    *n += 1;
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": format!("p{n}")},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]}}))
+    .unwrap();
+    match pods.create(&PostParams::default(), &pod).await {
+        Ok(p)
+            if p.metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.get("admitted").is_some()) =>
+        {
+            Ok(())
+        }
+        Ok(p) => Err(format!(
+            "admitted without the webhook: {:?}",
+            p.metadata.labels
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A spec whose CA is always inside the renewal window and whose steps need no settling, so
+/// that consecutive runs walk the rotation at the real time the TLS stack checks.
+fn rotating_spec() -> CertSpec {
+    let mut s = spec();
+    s.ca_validity = days(20);
+    s.serving_validity = days(10);
+    s.renew_before = days(25);
+    s.settle = Duration::ZERO;
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_verifies_through_a_whole_ca_rotation() {
+    let (addr, tls) = webhook().await;
+    let config = SimConfig {
+        service_endpoints: HashMap::from([(
+            "rightsize-system/rightsize-webhook".to_string(),
+            addr,
+        )]),
+        ..SimConfig::default()
+    };
+    let (_sim, client) = sim_with(config).await;
+    namespace(&client, "shop", json!({"rightsize.dev/enabled": "true"})).await;
+    Api::<MutatingWebhookConfiguration>::all(client.clone())
+        .create(&PostParams::default(), &configuration(1))
+        .await
+        .unwrap();
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "rightsize-system");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
+    let spec = rotating_spec();
+    let mut n = 0;
+    let run = |expected: &'static str| {
+        let (client, spec) = (client.clone(), spec.clone());
+        async move {
+            let out = reconcile(&client, &spec, SystemTime::now()).await.unwrap();
+            assert_eq!(
+                format!("{:?}", out.plan).split([' ', '{']).next(),
+                Some(expected),
+                "{out:?}"
+            );
+        }
+    };
+
+    // Before any certificate: the call fails verification, so the pod is refused.
+    assert!(admit(&pods, &mut n).await.is_err());
+    run("Create").await;
+    let p1 = current_pair(&secrets).await;
+    serve(&tls, &p1).await;
+    admit(&pods, &mut n).await.unwrap();
+
+    run("AddCa").await;
+    admit(&pods, &mut n)
+        .await
+        .expect("old pair verifies against [CA1, CA2]");
+
+    run("SwitchServing").await;
+    admit(&pods, &mut n)
+        .await
+        .expect("webhook not reloaded yet: CA1 still trusted");
+    let p2 = current_pair(&secrets).await;
+    assert_ne!(p1, p2);
+    serve(&tls, &p2).await;
+    admit(&pods, &mut n).await.expect("new pair verifies");
+
+    run("DropOldCas").await;
+    admit(&pods, &mut n)
+        .await
+        .expect("new pair verifies against [CA2]");
+    serve(&tls, &p1).await;
+    let err = admit(&pods, &mut n)
+        .await
+        .expect_err("CA1 is no longer trusted");
+    assert!(err.contains("invalid peer certificate"), "{err}");
+}
