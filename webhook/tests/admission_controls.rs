@@ -237,3 +237,48 @@ fn reviews_admission_does_not_act_on_are_allowed_with_a_warning() {
         );
     }
 }
+
+#[test]
+fn seed_policy_keeps_the_declared_size_and_says_so() {
+    let config = rightsize_webhook::admission::AdmissionConfig {
+        policy: rightsize_webhook::admission::PolicyConfig::Seed(Default::default()),
+        ..Default::default()
+    };
+    let h = histories();
+    let r = run(
+        &load("deployment_pod"),
+        &AdmissionContext::new(&h, &config, NOW),
+    );
+    assert_eq!(
+        r.patch,
+        json!([annotations_added(
+            "app: unchanged (the policy keeps the declared size)",
+            "app"
+        )])
+    );
+    assert_eq!(r.outcome, Outcome::Unchanged);
+    assert_eq!(r.after["spec"], r.before["spec"]);
+}
+
+#[test]
+fn pod_limit_range_on_the_sum_keeps_the_declared_sizes() {
+    let config = config_with_floor("2Gi");
+    let h = histories();
+    let limit_range = LimitRangeSnapshot {
+        pod_memory: Constraints {
+            max: Some("1Gi".parse().unwrap()),
+            ..Constraints::default()
+        },
+        ..LimitRangeSnapshot::default()
+    };
+    let ctx = AdmissionContext::new(&h, &config, NOW).with_limit_range(limit_range);
+    let r = run(&load("sidecar_pod"), &ctx);
+    let note = "the pod's memory would break the LimitRange for pods: declared size kept";
+    let rule = rule(&config, TINY_PEAK);
+    let admitted = format!(
+        "app: unchanged ({rule}; declared limit/request ratio kept; {note}); \
+         proxy: unchanged ({rule}; declared limit/request ratio kept; {note})"
+    );
+    assert_eq!(r.patch, json!([annotations_added(&admitted, "app,proxy")]));
+    assert_eq!(r.after["spec"], r.before["spec"]);
+}

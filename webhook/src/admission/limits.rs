@@ -158,3 +158,55 @@ fn tightest(a: Option<Quantity>, b: Option<Quantity>) -> Option<Quantity> {
         (a, b) => a.or(b),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn limit_range(items: serde_json::Value) -> LimitRange {
+        serde_json::from_value(json!({"metadata": {"name": "lr"}, "spec": {"limits": items}}))
+            .unwrap()
+    }
+
+    fn node(memory: &str, cpu: &str) -> Node {
+        serde_json::from_value(json!({"metadata": {"name": "n"},
+            "status": {"allocatable": {"memory": memory, "cpu": cpu}}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn several_limit_ranges_merge_into_the_tightest_bounds() {
+        let a = limit_range(json!([
+            {"type": "Container", "min": {"memory": "16Mi"}, "max": {"memory": "2Gi", "cpu": "2"}},
+            {"type": "Pod", "max": {"memory": "4Gi"}},
+            {"type": "PersistentVolumeClaim", "max": {"storage": "10Gi"}},
+        ]));
+        let b = limit_range(json!([
+            {"type": "Container", "min": {"memory": "32Mi"}, "max": {"memory": "1536Mi"},
+             "maxLimitRequestRatio": {"memory": "3"}},
+        ]));
+        let s = LimitRangeSnapshot::from_limit_ranges([&a, &b]);
+        let q = |v: &str| Some(Quantity::parse(v).unwrap());
+        assert_eq!(
+            s.container_memory,
+            Constraints {
+                min: q("32Mi"),
+                max: q("1.5Gi"),
+                max_limit_request_ratio: q("3"),
+            }
+        );
+        assert_eq!(s.container_cpu.max, q("2000m"));
+        assert_eq!(s.pod_memory.max, q("4Gi"));
+        assert!(s.pod_cpu.is_empty());
+    }
+
+    #[test]
+    fn largest_node_is_the_one_with_most_memory() {
+        let nodes = [node("8Gi", "4"), node("16Gi", "2"), node("12Gi", "16")];
+        let largest = NodeAllocatable::largest(&nodes).unwrap();
+        assert_eq!(largest.memory, Some(Quantity::parse("16Gi").unwrap()));
+        assert_eq!(largest.cpu, Some(Quantity::parse("2").unwrap()));
+        assert_eq!(NodeAllocatable::largest(&[]), None);
+    }
+}

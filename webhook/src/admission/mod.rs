@@ -35,6 +35,10 @@ use rightsize_policy::workload::WorkloadRef;
 /// Prefix of every warning, so a user sees which webhook spoke.
 const WARNING_PREFIX: &str = "rightsize: ";
 
+/// Longest warning sent: the API server may truncate warnings over 256 characters
+/// (`kubernetes-api-facts.md` §2.1), so ours are cut, on a character boundary, before that.
+const MAX_WARNING_CHARS: usize = 250;
+
 /// What admission did with a review, for metrics and logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -129,10 +133,11 @@ pub fn admit(req: &AdmissionRequest<DynamicObject>, ctx: &AdmissionContext<'_>) 
 }
 
 fn warn(mut response: AdmissionResponse, warning: String) -> AdmissionResponse {
-    response
-        .warnings
-        .get_or_insert_with(Vec::new)
-        .push(format!("{WARNING_PREFIX}{warning}"));
+    let text: String = format!("{WARNING_PREFIX}{warning}")
+        .chars()
+        .take(MAX_WARNING_CHARS)
+        .collect();
+    response.warnings.get_or_insert_with(Vec::new).push(text);
     response
 }
 
