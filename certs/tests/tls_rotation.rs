@@ -7,55 +7,15 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
-use axum::{Json, Router, routing::post};
 use axum_server::tls_rustls::RustlsConfig;
-use base64::Engine;
-use common::{configuration, namespace, sim_with, spec};
+use common::{configuration, namespace, sim_with_webhook, spec};
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{Api, PostParams};
 use rightsize_certs::{CertSpec, days, reconcile};
-use rightsize_sim_cluster::SimConfig;
-use serde_json::{Value, json};
-
-async fn label(Json(review): Json<Value>) -> Json<Value> {
-    let patch = json!([{"op": "add", "path": "/metadata/labels", "value": {"admitted": "true"}}]);
-    let patch =
-        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&patch).unwrap());
-    Json(
-        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "response": {"uid": review["request"]["uid"], "allowed": true, "patchType": "JSONPatch", "patch": patch}}),
-    )
-}
-
-/// A webhook whose certificate can be swapped, started with a throwaway one.
-async fn webhook() -> (SocketAddr, RustlsConfig) {
-    let ck = rcgen::generate_simple_self_signed(vec!["placeholder".to_string()]).unwrap();
-    let tls = RustlsConfig::from_pem(
-        ck.cert.pem().into_bytes(),
-        ck.signing_key.serialize_pem().into_bytes(),
-    )
-    .await
-    .unwrap();
-    let handle = axum_server::Handle::new();
-    let (h, t) = (handle.clone(), tls.clone());
-    tokio::spawn(async move {
-        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), t)
-            .handle(h)
-            .serve(
-                Router::new()
-                    .route("/mutate", post(label))
-                    .into_make_service(),
-            )
-            .await
-            .unwrap();
-    });
-    (handle.listening().await.unwrap(), tls)
-}
+use serde_json::json;
 
 type Pair = (Vec<u8>, Vec<u8>);
 
@@ -107,15 +67,7 @@ fn rotating_spec() -> CertSpec {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_verifies_through_a_whole_ca_rotation() {
-    let (addr, tls) = webhook().await;
-    let config = SimConfig {
-        service_endpoints: HashMap::from([(
-            "rightsize-system/rightsize-webhook".to_string(),
-            addr,
-        )]),
-        ..SimConfig::default()
-    };
-    let (_sim, client) = sim_with(config).await;
+    let (_sim, client, tls) = sim_with_webhook().await;
     namespace(&client, "shop", json!({"rightsize.dev/enabled": "true"})).await;
     Api::<MutatingWebhookConfiguration>::all(client.clone())
         .create(&PostParams::default(), &configuration(1))

@@ -3,12 +3,17 @@
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
+
+use axum::{Json, Router, routing::post};
+use axum_server::tls_rustls::RustlsConfig;
+use base64::Engine;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, PostParams};
 use rightsize_certs::CertSpec;
 use rightsize_sim_cluster::{SimCluster, SimConfig};
-use serde_json::json;
+use serde_json::{Value, json};
 
 pub fn spec() -> CertSpec {
     CertSpec::new(
@@ -88,4 +93,55 @@ pub fn ca_bundle_of(mwc: &MutatingWebhookConfiguration) -> Vec<Vec<u8>> {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// Admits every pod with the label `admitted=true`.
+async fn label(Json(review): Json<Value>) -> Json<Value> {
+    let patch = json!([{"op": "add", "path": "/metadata/labels", "value": {"admitted": "true"}}]);
+    let patch =
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&patch).unwrap());
+    Json(
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "response": {"uid": review["request"]["uid"], "allowed": true, "patchType": "JSONPatch", "patch": patch}}),
+    )
+}
+
+/// A webhook whose certificate can be swapped, started with a throwaway one.
+pub async fn webhook() -> (SocketAddr, RustlsConfig) {
+    let ck = rcgen::generate_simple_self_signed(vec!["placeholder".to_string()]).unwrap();
+    let tls = RustlsConfig::from_pem(
+        ck.cert.pem().into_bytes(),
+        ck.signing_key.serialize_pem().into_bytes(),
+    )
+    .await
+    .unwrap();
+    let handle = axum_server::Handle::new();
+    let (h, t) = (handle.clone(), tls.clone());
+    tokio::spawn(async move {
+        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), t)
+            .handle(h)
+            .serve(
+                Router::new()
+                    .route("/mutate", post(label))
+                    .into_make_service(),
+            )
+            .await
+            .unwrap();
+    });
+    (handle.listening().await.unwrap(), tls)
+}
+
+/// A cluster whose Service `rightsize-system/rightsize-webhook` is [`webhook`]; the handle swaps
+/// the certificate it serves.
+pub async fn sim_with_webhook() -> (SimCluster, kube::Client, RustlsConfig) {
+    let (addr, tls) = webhook().await;
+    let config = SimConfig {
+        service_endpoints: std::collections::HashMap::from([(
+            "rightsize-system/rightsize-webhook".to_string(),
+            addr,
+        )]),
+        ..SimConfig::default()
+    };
+    let (sim, client) = sim_with(config).await;
+    (sim, client, tls)
 }

@@ -87,6 +87,28 @@ struct Parser<'a> {
     vars: &'a Value,
 }
 
+/// The value of a subexpression, or its evaluation error. Errors are values, not aborts: CEL's
+/// `||` and `&&` are commutative with respect to errors (`true || error` is `true`, `false &&
+/// error` is `false`; cel-spec `langdef.md`, "Logical Operators"), which is what makes the usual
+/// `!has(x) || x...` guard work. A parser method's own `Err` is a syntax error.
+type Eval = Result<Value, String>;
+
+/// `||` (`is_or`) or `&&` over two evaluated operands, absorbing an error when the other operand
+/// decides the result.
+fn logic(l: Eval, r: Eval, is_or: bool) -> Eval {
+    let (l, r) = (l.and_then(|v| truth(&v)), r.and_then(|v| truth(&v)));
+    match (l, r) {
+        (Ok(a), _) if a == is_or => Ok(json!(is_or)),
+        (_, Ok(b)) if b == is_or => Ok(json!(is_or)),
+        (Ok(_), Ok(_)) => Ok(json!(!is_or)),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+fn both(l: Eval, r: Eval) -> Result<(Value, Value), String> {
+    Ok((l?, r?))
+}
+
 impl Parser<'_> {
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
@@ -99,57 +121,59 @@ impl Parser<'_> {
             false
         }
     }
-    fn or(&mut self) -> Result<Value, String> {
+    fn or(&mut self) -> Result<Eval, String> {
         let mut v = self.and()?;
         while self.eat(&Tok::Or) {
             let r = self.and()?;
-            v = json!(truth(&v)? || truth(&r)?);
+            v = logic(v, r, true);
         }
         Ok(v)
     }
-    fn and(&mut self) -> Result<Value, String> {
+    fn and(&mut self) -> Result<Eval, String> {
         let mut v = self.unary()?;
         while self.eat(&Tok::And) {
             let r = self.unary()?;
-            v = json!(truth(&v)? && truth(&r)?);
+            v = logic(v, r, false);
         }
         Ok(v)
     }
-    fn unary(&mut self) -> Result<Value, String> {
+    fn unary(&mut self) -> Result<Eval, String> {
         if self.eat(&Tok::Not) {
-            return Ok(json!(!truth(&self.unary()?)?));
+            return Ok(self.unary()?.and_then(|v| truth(&v)).map(|b| json!(!b)));
         }
         let l = self.primary()?;
         if self.eat(&Tok::Eq) {
-            return Ok(json!(l == self.primary()?));
+            return Ok(both(l, self.primary()?).map(|(a, b)| json!(a == b)));
         }
         if self.eat(&Tok::Ne) {
-            return Ok(json!(l != self.primary()?));
+            return Ok(both(l, self.primary()?).map(|(a, b)| json!(a != b)));
         }
         if self.eat(&Tok::In) {
-            return match self.primary()? {
+            return Ok(both(l, self.primary()?).and_then(|(l, r)| match r {
                 Value::Object(m) => Ok(json!(l.as_str().is_some_and(|k| m.contains_key(k)))),
                 Value::Array(a) => Ok(json!(a.contains(&l))),
                 other => Err(format!("'in' needs a map or list, got {other}")),
-            };
+            }));
         }
         Ok(l)
     }
     /// A path; `lenient` (inside `has()`) turns a missing field into `None` instead of an error.
-    fn path(&mut self, lenient: bool) -> Result<Option<Value>, String> {
+    /// A missing field does not stop the parse: the rest of the path is still consumed.
+    fn path(&mut self, lenient: bool) -> Result<Result<Option<Value>, String>, String> {
         let Some(Tok::Ident(root)) = self.peek().cloned() else {
             return Err("expected a field path".into());
         };
         self.pos += 1;
         let mut cur = match root.as_str() {
-            "true" => return Ok(Some(json!(true))),
-            "false" => return Ok(Some(json!(false))),
-            "null" => return Ok(Some(Value::Null)),
+            "true" => return Ok(Ok(Some(json!(true)))),
+            "false" => return Ok(Ok(Some(json!(false)))),
+            "null" => return Ok(Ok(Some(Value::Null))),
             r => self
                 .vars
                 .get(r)
                 .cloned()
-                .ok_or_else(|| format!("undeclared reference to '{r}'"))?,
+                .map(Some)
+                .ok_or_else(|| format!("undeclared reference to '{r}'")),
         };
         loop {
             let key = if self.eat(&Tok::Dot) {
@@ -170,17 +194,20 @@ impl Parser<'_> {
                     _ => return Err("only string map keys are supported".into()),
                 }
             } else {
-                return Ok(Some(cur));
+                return Ok(cur);
             };
             self.pos += 1;
-            match cur.get(&key) {
-                Some(v) => cur = v.clone(),
-                None if lenient => return Ok(None),
-                None => return Err(format!("no such key: {key}")),
-            }
+            cur = match cur {
+                Ok(Some(v)) => match v.get(&key) {
+                    Some(next) => Ok(Some(next.clone())),
+                    None if lenient => Ok(None),
+                    None => Err(format!("no such key: {key}")),
+                },
+                done => done,
+            };
         }
     }
-    fn primary(&mut self) -> Result<Value, String> {
+    fn primary(&mut self) -> Result<Eval, String> {
         match self.peek().cloned() {
             Some(Tok::LParen) => {
                 self.pos += 1;
@@ -199,11 +226,11 @@ impl Parser<'_> {
                 if !self.eat(&Tok::RParen) {
                     return Err("expected ')'".into());
                 }
-                Ok(json!(v.is_some()))
+                Ok(v.map(|v| json!(v.is_some())))
             }
-            Some(Tok::Str(s)) => (self.pos += 1, Ok(json!(s))).1,
-            Some(Tok::Num(n)) => (self.pos += 1, Ok(json!(n))).1,
-            Some(Tok::Ident(_)) => Ok(self.path(false)?.unwrap_or(Value::Null)),
+            Some(Tok::Str(s)) => (self.pos += 1, Ok(Ok(json!(s)))).1,
+            Some(Tok::Num(n)) => (self.pos += 1, Ok(Ok(json!(n)))).1,
+            Some(Tok::Ident(_)) => Ok(self.path(false)?.map(|v| v.unwrap_or(Value::Null))),
             other => Err(format!("unexpected token {other:?}")),
         }
     }
@@ -225,7 +252,7 @@ pub fn eval(expr: &str, vars: &Value) -> Result<bool, String> {
     if p.pos != p.toks.len() {
         return Err(format!("unsupported expression {expr:?}"));
     }
-    truth(&v)
+    truth(&v?)
 }
 
 /// All `matchConditions` of a webhook: false if any is false; an error only if none is false.
@@ -274,5 +301,25 @@ mod tests {
         assert!(!eval("has(object.metadata.annotations)", &vars).unwrap());
         assert!(eval("object.metadata.annotations['x'] == 'y'", &vars).is_err());
         assert!(eval("object.spec.containers.all(c, true)", &vars).is_err());
+    }
+
+    #[test]
+    fn logical_operators_absorb_errors_the_other_side_decides() {
+        // deploy/'s guard on a pod without annotations: the right side is an error, the left
+        // side decides (cel-spec: `true || error` is `true`).
+        let guard = "!has(object.metadata.annotations) || \
+            !('rightsize.dev/mode' in object.metadata.annotations) || \
+            object.metadata.annotations['rightsize.dev/mode'] != 'off'";
+        let bare = json!({"object": {"metadata": {}}});
+        assert!(eval(guard, &bare).unwrap());
+        let off = json!({"object": {"metadata": {"annotations": {"rightsize.dev/mode": "off"}}}});
+        assert!(!eval(guard, &off).unwrap());
+        let other = json!({"object": {"metadata": {"annotations": {"a": "b"}}}});
+        assert!(eval(guard, &other).unwrap());
+        // Either order, and && likewise; an error nothing decides stays an error.
+        assert!(eval("object.metadata.x == 'y' || true", &bare).unwrap());
+        assert!(!eval("false && object.metadata.x == 'y'", &bare).unwrap());
+        assert!(eval("object.metadata.x == 'y' || false", &bare).is_err());
+        assert!(eval("true && object.metadata.x == 'y'", &bare).is_err());
     }
 }
