@@ -6,34 +6,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-use common::{namespace, sim_with_webhook, spec};
+use common::{deploy_dir, kubectl_present, namespace, sim_with_webhook, spec};
 use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use rightsize_certs::reconcile;
 use serde_json::json;
-
-fn deploy_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
-}
-
-fn kubectl_present() -> bool {
-    let present = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required in CI"
-        );
-        eprintln!("\n\n*** SKIPPED: kubectl is not installed; deploy/ was not checked ***\n\n");
-    }
-    present
-}
 
 #[test]
 fn kustomize_builds_deploy_offline() {
