@@ -20,6 +20,8 @@ pub struct AdmissionArgs {
         value_name = "BOOL",
         default_value_t = DEFAULT_RECOMMEND_ONLY,
         action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub recommend_only: bool,
@@ -147,6 +149,12 @@ mod tests {
         assert!(config.recommend_only);
         assert_eq!(config.bounds.min_memory, Some("512Mi".parse().unwrap()));
         assert_eq!(config.bounds.max_cpu, Some("2".parse().unwrap()));
+        assert!(parse(&["--recommend-only"]).unwrap().recommend_only);
+        assert!(
+            !parse(&["--recommend-only", "false"])
+                .unwrap()
+                .recommend_only
+        );
     }
 
     #[test]
