@@ -23,6 +23,9 @@ use crate::material::{self, CertInfo, KeyedCert};
 use crate::spec::CertSpec;
 use crate::state::{CertState, Contents, Material};
 
+/// The reason of a scheduled serving-certificate renewal (any other reason is a repair).
+pub const RENEWAL_DUE: &str = "the serving certificate expires within the renewal window";
+
 /// The one step a run takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
@@ -115,7 +118,7 @@ pub fn plan(state: &CertState, bundle_published: bool, spec: &CertSpec, now: Sys
     }
     if !serving.info.valid_beyond(now, spec.renew_before) {
         return Plan::IssueServing {
-            reason: "the serving certificate expires within the renewal window".into(),
+            reason: RENEWAL_DUE.into(),
         };
     }
     Plan::Keep

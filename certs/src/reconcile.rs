@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::error::CertError;
 use crate::material::{self, CertInfo};
-use crate::plan::{Plan, execute, plan};
+use crate::plan::{Plan, RENEWAL_DUE, execute, plan};
 use crate::spec::CertSpec;
 use crate::state::{self, CertState, Contents, read_state};
 
@@ -178,7 +178,7 @@ fn log_step(spec: &CertSpec, state: &CertState, step: &Plan) {
         (CertState::Unusable { reason, .. }, _) => tracing::warn!(
             %secret, %reason, "the certificate Secret cannot be used; replacing it with a new CA and serving certificate"
         ),
-        (_, Plan::IssueServing { reason }) if !reason.contains("renewal window") => tracing::warn!(
+        (_, Plan::IssueServing { reason }) if reason != RENEWAL_DUE => tracing::warn!(
             %secret, %reason, "the serving certificate cannot be used; issuing a new one from the CA"
         ),
         (_, Plan::Wait { reason, until }) => tracing::info!(
