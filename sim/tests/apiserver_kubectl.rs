@@ -8,6 +8,8 @@
 
 #[path = "../cluster/tests/common/kubectl.rs"]
 mod kubectl;
+#[path = "../cluster/tests/common/needs.rs"]
+mod needs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -107,8 +109,7 @@ fn json_of(o: &std::process::Output) -> Option<Value> {
 
 #[test]
 fn kubectl_against_the_apiserver_binary() {
-    if !kubectl::present() {
-        kubectl::skip_notice("the rightsize-sim apiserver kubectl scenario");
+    if !kubectl::required("the rightsize-sim apiserver kubectl scenario") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -119,8 +120,13 @@ fn kubectl_against_the_apiserver_binary() {
         url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
         "{url}"
     );
-    let printed = std::fs::read_to_string(d.join("stdout.log")).unwrap_or_default();
-    assert!(printed.is_empty() || printed.contains(&url), "{printed}");
+    // The startup line names the URL; it follows the kubeconfig by a moment.
+    eventually("the startup line naming the server URL", &server, || {
+        let printed = std::fs::read_to_string(d.join("stdout.log")).unwrap_or_default();
+        printed
+            .contains(&format!("simulated Kubernetes API server on {url}"))
+            .then_some(())
+    });
 
     // A typed-client command: kubectl sends the Namespace as protobuf.
     let out = ok(

@@ -12,10 +12,11 @@ use serde_json::Value;
 
 const POLICIES: [&str; 6] = ["static", "trace", "seed", "vpa", "krr", "oracle"];
 
-/// Replays `dir` under every reference policy and checks the figures of `REFERENCE.json`: per
-/// workload always, the whole set when `whole_set` (the bundled folder holds only some of the
-/// reference's workloads).
-fn check_against_reference(dir: &Path, whole_set: bool) {
+/// Replays `dir` under every reference policy and checks the figures of `REFERENCE.json`: every
+/// workload the reference lists (each must have been replayed, and nothing else), and the whole
+/// set's totals when `totals` (the bundled reference lists per-workload figures only). Returns
+/// how many workloads were compared per policy.
+fn check_against_reference(dir: &Path, totals: bool) -> usize {
     let reference = read_json(&dir.join("REFERENCE.json"));
     assert_eq!(
         reference["rollout_s"], 86400,
@@ -26,6 +27,7 @@ fn check_against_reference(dir: &Path, whole_set: bool) {
     let options = ReplayOptions::default();
 
     let mut failures = Vec::new();
+    let mut compared = None;
     for name in POLICIES {
         let want = &reference["policies"][name];
         assert!(want.is_object(), "REFERENCE.json has no policy {name}");
@@ -33,7 +35,7 @@ fn check_against_reference(dir: &Path, whole_set: bool) {
         let run = replay_policy(&workloads, entry, &options);
 
         let mut worst: f64 = 0.0;
-        if whole_set {
+        if totals {
             let (e, bad) = compare(&format!("{name}.total"), &run.total(), &want["total"]);
             worst = worst.max(e);
             failures.extend(bad);
@@ -43,9 +45,6 @@ fn check_against_reference(dir: &Path, whole_set: bool) {
             panic!("REFERENCE.json: {name} has no workloads");
         };
         for (workload, want_metrics) in want_workloads {
-            if !whole_set && !got.contains_key(workload) {
-                continue;
-            }
             let Some(metrics) = got.get(workload) else {
                 failures.push(format!("{name}.{workload}: not replayed"));
                 continue;
@@ -56,12 +55,16 @@ fn check_against_reference(dir: &Path, whole_set: bool) {
         }
         assert_eq!(
             got.len(),
-            if whole_set {
-                want_workloads.len()
-            } else {
-                got.len()
-            },
-            "{name}: workload count differs from the reference"
+            want_workloads.len(),
+            "{name}: {} workloads replayed, the reference lists {}",
+            got.len(),
+            want_workloads.len()
+        );
+        assert_eq!(
+            *compared.get_or_insert(want_workloads.len()),
+            want_workloads.len(),
+            "{name}: the reference lists another number of workloads than for {}",
+            POLICIES[0]
         );
         eprintln!(
             "conformance {}: {name}: max relative error {worst:.3e}",
@@ -74,22 +77,30 @@ fn check_against_reference(dir: &Path, whole_set: bool) {
         failures.len(),
         failures.join("\n")
     );
+    compared.unwrap_or(0)
 }
+
+/// Workloads of the development set (60 Bitbrains VMs, 2 Google jobs, 10 Nezha pods).
+const DEVELOPMENT_WORKLOADS: usize = 72;
+
+/// Workload folders in `sim/testdata/traces`.
+const BUNDLED_WORKLOADS: usize = 3;
 
 #[test]
 fn development_set_matches_reference() {
-    let dir = shared_traces();
-    if !dir.join("REFERENCE.json").is_file() {
-        eprintln!(
-            "\n!!! SKIPPED: {} not found; the conformance test on the development set did not run !!!\n",
-            dir.display()
-        );
+    let Some(dir) = shared_traces("the conformance test on the development set") else {
         return;
-    }
-    check_against_reference(&dir, true);
+    };
+    assert_eq!(check_against_reference(&dir, true), DEVELOPMENT_WORKLOADS);
 }
 
 #[test]
 fn bundled_traces_match_reference() {
-    check_against_reference(&bundled_traces(), false);
+    let dir = bundled_traces();
+    let folders = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
+        .count();
+    assert_eq!(folders, BUNDLED_WORKLOADS);
+    assert_eq!(check_against_reference(&dir, false), BUNDLED_WORKLOADS);
 }

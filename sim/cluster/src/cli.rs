@@ -42,10 +42,7 @@ impl ApiserverArgs {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
-            .map_err(|source| Error::Bind {
-                addr: self.listen,
-                source,
-            })?;
+            .map_err(Error::Runtime)?;
         runtime.block_on(async {
             let config = SimConfig {
                 listen: self.listen,

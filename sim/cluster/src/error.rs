@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 /// Failures of the simulated cluster outside a request.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("starting the async runtime")]
+    Runtime(#[source] std::io::Error),
     #[error("binding the API server to {addr}")]
     Bind {
         addr: std::net::SocketAddr,

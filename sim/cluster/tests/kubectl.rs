@@ -26,8 +26,7 @@ async fn run(dir: &Path, args: &[&str]) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_typed_create_commands_apply_and_delete() {
-    if !kubectl::present() {
-        kubectl::skip_notice("the typed-client kubectl test");
+    if !kubectl::required("the typed-client kubectl test") {
         return;
     }
     let sim = start().await;

@@ -236,12 +236,7 @@ async fn run(dir: &Path, args: &[&str]) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_create_secret_generic_and_tls() {
-    if !kubectl::present() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required in CI"
-        );
-        kubectl::skip_notice("the kubectl create secret test");
+    if !kubectl::required("the kubectl create secret test") {
         return;
     }
     let sim = start().await;

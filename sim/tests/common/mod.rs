@@ -29,9 +29,29 @@ pub fn bundled_traces() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/traces")
 }
 
-/// The development set `../shared/traces`, beside the repository.
-pub fn shared_traces() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces")
+#[path = "../../cluster/tests/common/needs.rs"]
+pub mod needs;
+
+/// Where the development set is: `$RIGHTSIZE_SHARED_TRACES`, else `../shared/traces` beside
+/// the repository.
+pub fn shared_traces_dir() -> PathBuf {
+    std::env::var_os(needs::SHARED_TRACES_ENV).map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces"),
+        PathBuf::from,
+    )
+}
+
+/// The development set for `what`; `None` (after a loud notice) when it is missing and `CI` is
+/// not set, a failed test when it is missing and `CI` is set.
+pub fn shared_traces(what: &str) -> Option<PathBuf> {
+    let dir = shared_traces_dir();
+    let present = dir.join("REFERENCE.json").is_file();
+    needs::available(
+        present,
+        &format!("{} (the development set)", dir.display()),
+        what,
+    )
+    .then_some(dir)
 }
 
 pub fn read_json(path: &Path) -> Value {

@@ -39,7 +39,12 @@ fn denied(name: &str, status: Option<&Value>) -> ApiError {
         .and_then(|s| s.get("code"))
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let code = if code < 400 { 400 } else { code as u16 };
+    // Below 400 becomes 400 as in the real server; beyond HTTP's status range (a webhook's
+    // `code` is an int32) also 400 rather than a truncated number.
+    let code = u16::try_from(code)
+        .ok()
+        .filter(|c| (400..=599).contains(c))
+        .unwrap_or(400);
     let msg = status.map(|s| util::str_at(s, "message")).unwrap_or("");
     let text = if msg.is_empty() {
         format!("admission webhook {name:?} denied the request without explanation")

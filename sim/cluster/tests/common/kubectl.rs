@@ -18,9 +18,10 @@ pub fn present() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Print a loud notice that a kubectl scenario was skipped.
-pub fn skip_notice(what: &str) {
-    eprintln!("\n\n*** SKIPPED: kubectl is not installed; {what} did not run ***\n\n");
+/// Whether `what` can run: kubectl is installed. Fails the test when it is not and `CI` is set,
+/// otherwise says loudly that `what` was skipped (`needs::available`).
+pub fn required(what: &str) -> bool {
+    super::needs::available(present(), "kubectl (on PATH)", what)
 }
 
 /// Run `kubectl --kubeconfig=<kubeconfig> <args>` with `$HOME` in `home` (kubectl caches

@@ -47,3 +47,4 @@ pub fn status_of<T: std::fmt::Debug>(r: Result<T, kube::Error>) -> Box<kube::cor
 }
 
 pub mod kubectl;
+pub mod needs;
