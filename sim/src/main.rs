@@ -21,7 +21,10 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Evaluate(args) => args.run(&mut std::io::stdout().lock())?,
+        Command::Evaluate(args) => match args.run(&mut std::io::stdout().lock()) {
+            Err(e) if e.is_broken_pipe() => {}
+            other => other?,
+        },
         Command::Apiserver(args) => args.run()?,
     }
     Ok(())

@@ -34,6 +34,9 @@ pub struct ApiserverArgs {
     /// Speed factor of memory usage generators (60 = one simulated minute per second).
     #[arg(long, env = "SIM_SPEED", default_value_t = 1.0)]
     pub speed: f64,
+    /// Seed of fault injection's draws (not set: from the clock; logged at start either way).
+    #[arg(long, env = "SIM_FAULT_SEED")]
+    pub fault_seed: Option<u64>,
 }
 
 impl ApiserverArgs {
@@ -53,6 +56,7 @@ impl ApiserverArgs {
                     })
                     .collect(),
                 speed: self.speed,
+                fault_seed: self.fault_seed,
                 ..SimConfig::default()
             };
             let sim = SimCluster::start(config).await?;

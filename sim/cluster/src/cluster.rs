@@ -62,6 +62,7 @@ impl SimCluster {
         })?;
         let cluster = Arc::new(Cluster::new(config));
         cluster.set_addr(addr);
+        tracing::info!(%addr, fault_seed = cluster.faults.seed(), "simulated cluster starting");
         seed(&cluster);
         let (tx, rx) = oneshot::channel::<()>();
         let app = crate::api::router(cluster.clone());
@@ -176,6 +177,13 @@ impl SimCluster {
 
 impl Drop for SimCluster {
     fn drop(&mut self) {
+        // A test failing with faults on says how to replay the draws.
+        if std::thread::panicking() && self.cluster.faults.any_active() {
+            eprintln!(
+                "simulated cluster fault seed: {} (replay with SimConfig::fault_seed or --fault-seed)",
+                self.cluster.faults.seed()
+            );
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

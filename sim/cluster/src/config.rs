@@ -99,6 +99,8 @@ pub struct SimConfig {
     pub metrics_window: Duration,
     /// Whether the simulated kubelet, scheduler and controllers run. Off gives a bare API server.
     pub run_controllers: bool,
+    /// Seed of fault injection's draws (`None`: from the clock). Logged at start either way.
+    pub fault_seed: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -114,6 +116,7 @@ impl Default for SimConfig {
             service_endpoints: HashMap::new(),
             metrics_window: DEFAULT_METRICS_WINDOW,
             run_controllers: true,
+            fault_seed: None,
         }
     }
 }

@@ -32,7 +32,7 @@ impl Cluster {
     pub(crate) fn new(config: SimConfig) -> Self {
         Self {
             store: Store::new(config.watch_history),
-            faults: Faults::default(),
+            faults: Faults::new(config.fault_seed.unwrap_or_else(crate::util::clock_seed)),
             usage: UsageBoard::default(),
             config,
             addr: OnceLock::new(),

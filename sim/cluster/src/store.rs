@@ -55,7 +55,32 @@ struct KindStore {
 
 struct Inner {
     rv: u64,
+    /// The version the store started at: every version below it is from before this server
+    /// started (another run's, or made up) and is answered like a compacted one.
+    first_rv: u64,
     kinds: HashMap<&'static str, KindStore>,
+}
+
+impl Inner {
+    /// The history of one kind; a kind first written now has seen nothing before `first_rv`.
+    fn kind_mut(&mut self, storage: &'static str) -> &mut KindStore {
+        let first_rv = self.first_rv;
+        self.kinds.entry(storage).or_insert_with(|| KindStore {
+            compacted: first_rv,
+            ..KindStore::default()
+        })
+    }
+}
+
+/// The first resourceVersion of a store: the start time in microseconds, so the versions of two
+/// runs do not overlap and a client resuming from an earlier run's version is told it is too
+/// old (HTTP 200, then an ERROR event with a 410 `Expired` Status) instead of waiting, unaware,
+/// for a version this run has not reached. etcd's revisions are as opaque to clients.
+fn first_resource_version() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(2, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX / 2))
+        .max(2)
 }
 
 /// The shared object store.
@@ -86,11 +111,13 @@ fn rv_of(obj: &Value) -> Option<&str> {
 
 impl Store {
     pub fn new(history_limit: usize) -> Self {
-        let (tx, _) = watch::channel(1);
+        // Versions start above 1 so "0" and "1" keep their special list meanings.
+        let first_rv = first_resource_version();
+        let (tx, _) = watch::channel(first_rv);
         Self {
-            // Versions start above 1 so "0" and "1" keep their special list meanings.
             inner: Mutex::new(Inner {
-                rv: 1,
+                rv: first_rv,
+                first_rv,
                 kinds: HashMap::new(),
             }),
             tx,
@@ -144,7 +171,7 @@ impl Store {
 
     fn record(&self, inner: &mut Inner, storage: &'static str, ev: StoredEvent) {
         let limit = self.history_limit;
-        let kind = inner.kinds.entry(storage).or_default();
+        let kind = inner.kind_mut(storage);
         kind.history.push_back(ev);
         while kind.history.len() > limit {
             if let Some(old) = kind.history.pop_front() {
@@ -165,9 +192,7 @@ impl Store {
     ) -> Arc<Value> {
         let stored = Arc::new(obj);
         inner
-            .kinds
-            .entry(def.storage)
-            .or_default()
+            .kind_mut(def.storage)
             .objects
             .insert(key, stored.clone());
         let (rv, object) = (inner.rv, stored.clone());
@@ -322,7 +347,7 @@ impl Store {
         let key = (ns.to_string(), name.to_string());
         let out = {
             let mut inner = self.lock();
-            let kind = inner.kinds.entry(def.storage).or_default();
+            let kind = inner.kind_mut(def.storage);
             let old = kind
                 .objects
                 .get(&key)
@@ -359,6 +384,11 @@ impl Store {
     pub fn events_since(&self, def: &ResourceDef, since: u64) -> Result<Vec<StoredEvent>, TooOld> {
         let inner = self.lock();
         let Some(kind) = inner.kinds.get(def.storage) else {
+            if since < inner.first_rv {
+                return Err(TooOld {
+                    oldest: inner.first_rv,
+                });
+            }
             return Ok(Vec::new());
         };
         if since < kind.compacted {

@@ -13,23 +13,48 @@ static RNG_STATE: AtomicU64 = AtomicU64::new(0);
 pub fn random_u64() -> u64 {
     let mut state = RNG_STATE.load(Ordering::Relaxed);
     if state == 0 {
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9E37_79B9_7F4A_7C15)
-            | 1;
+        let seed = clock_seed() | 1;
         let _ = RNG_STATE.compare_exchange(0, seed, Ordering::Relaxed, Ordering::Relaxed);
     }
     state = RNG_STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    splitmix(state)
+}
+
+/// One SplitMix64 output step for `state`.
+fn splitmix(state: u64) -> u64 {
     let mut z = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
-/// Uniform value in [0, 1).
-pub fn random_f64() -> f64 {
-    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+/// A seeded SplitMix64 stream: the same seed gives the same sequence, so a run's random choices
+/// (fault injection) can be replayed.
+#[derive(Debug)]
+pub struct SeededRng(AtomicU64);
+
+impl SeededRng {
+    pub fn new(seed: u64) -> Self {
+        Self(AtomicU64::new(seed))
+    }
+
+    /// Restart the sequence from `seed`.
+    pub fn reseed(&self, seed: u64) {
+        self.0.store(seed, Ordering::Relaxed);
+    }
+
+    /// Uniform value in [0, 1).
+    pub fn next_f64(&self) -> f64 {
+        let state = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+        (splitmix(state) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A seed from the clock, for runs that were given none.
+pub fn clock_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64)
 }
 
 /// Alphabet of `generateName` suffixes: apimachinery `util/rand.String` avoids vowels and

@@ -29,6 +29,19 @@ pub enum EvaluateError {
     Json(#[from] serde_json::Error),
 }
 
+impl EvaluateError {
+    /// Whether the reader of the report went away (`evaluate --json | head`): not a failure of
+    /// the evaluation, so the command ends quietly, as Unix tools do.
+    pub fn is_broken_pipe(&self) -> bool {
+        let kind = match self {
+            Self::Write(e) => Some(e.kind()),
+            Self::Json(e) => e.io_error_kind(),
+            _ => None,
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    }
+}
+
 /// A command-line value that does not parse.
 #[derive(Debug, Error, PartialEq)]
 pub enum ArgError {
@@ -100,11 +113,14 @@ impl EvaluateArgs {
     /// As `run`, with the policies of `registry` as they are: the `seed` and `rightsize`
     /// tunables of `self` are not applied.
     pub fn run_with(&self, registry: &Registry, out: &mut dyn Write) -> Result<(), EvaluateError> {
-        let names: Vec<&str> = if self.policies.is_empty() {
+        let mut names: Vec<&str> = if self.policies.is_empty() {
             DEFAULT_POLICIES.to_vec()
         } else {
             self.policies.iter().map(String::as_str).collect()
         };
+        // `--policy vpa --policy vpa` asks for one row, not two identical ones.
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|n| seen.insert(*n));
         let policies = names
             .iter()
             .map(|&name| {

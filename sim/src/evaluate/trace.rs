@@ -1,7 +1,9 @@
 //! Loading a trace directory (`EVALUATION.md`, "INPUT"): `DIR/<workload>/<replica>.csv`.
 //!
 //! Parsing is strict on purpose: a malformed trace must stop the evaluation with the file and
-//! line, never be half-read into different numbers. Workloads and replicas are ordered by name
+//! line, never be half-read into different numbers. What a spreadsheet or another OS adds
+//! without changing the data is read as a person expects: a UTF-8 byte-order mark before the
+//! header and CRLF line endings. Workloads and replicas are ordered by name
 //! (code-point order), which fixes replica ranks and so the replay order.
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,6 +11,9 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::durations::sample_durations;
+
+/// A UTF-8 byte-order mark, as some editors and spreadsheets write before the header.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The one accepted header line.
 pub const HEADER: &str = "timestamp_s,usage_bytes,peak_bytes,provisioned_bytes";
@@ -44,6 +49,20 @@ pub enum TraceError {
         path: PathBuf,
         line: usize,
         found: usize,
+    },
+    #[error("{}:{line}: {column} `{value}` is beyond the largest accepted value {max}", path.display(), max = i64::MAX)]
+    OutOfRange {
+        path: PathBuf,
+        line: usize,
+        column: &'static str,
+        value: String,
+    },
+    #[error("{}:{line}: peak_bytes {peak} is below usage_bytes {usage}: the peak of a sample is at least its usage", path.display())]
+    PeakBelowUsage {
+        path: PathBuf,
+        line: usize,
+        usage: String,
+        peak: String,
     },
     #[error("{}:{line}: {column} `{value}` is not a non-negative decimal integer", path.display())]
     NotANumber {
@@ -200,7 +219,11 @@ pub fn load_replica(path: &Path) -> Result<Replica, TraceError> {
 
 /// Parses the bytes of one replica file; `path` is only used in errors.
 pub fn parse_replica(path: &Path, name: &str, bytes: &[u8]) -> Result<Replica, TraceError> {
-    let mut lines = bytes.split(|&b| b == b'\n').enumerate();
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    let mut lines = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .enumerate();
     let header = lines.next().map(|(_, l)| l).unwrap_or_default();
     if bytes.is_empty() {
         return Err(TraceError::EmptyFile {
@@ -244,19 +267,41 @@ pub fn parse_replica(path: &Path, name: &str, bytes: &[u8]) -> Result<Replica, T
                 found: fields.len(),
             });
         }
-        let bad = |column: usize| TraceError::NotANumber {
-            path: path.to_owned(),
-            line: line_no,
-            column: COLUMNS[column],
-            value: String::from_utf8_lossy(fields[column]).into_owned(),
+        let value = |column: usize| String::from_utf8_lossy(fields[column]).into_owned();
+        let field = |column: usize| -> Result<i64, TraceError> {
+            let (path, line, column_name) = (path.to_owned(), line_no, COLUMNS[column]);
+            match parse_integer(fields[column]) {
+                Integer::Value(n) => Ok(n),
+                Integer::TooLarge => Err(TraceError::OutOfRange {
+                    path,
+                    line,
+                    column: column_name,
+                    value: value(column),
+                }),
+                Integer::Invalid => Err(TraceError::NotANumber {
+                    path,
+                    line,
+                    column: column_name,
+                    value: value(column),
+                }),
+            }
         };
-        let t = parse_timestamp(fields[0]).ok_or_else(|| bad(0))?;
-        let usage = parse_bytes(fields[1]).ok_or_else(|| bad(1))?;
-        let peak = parse_bytes(fields[2]).ok_or_else(|| bad(2))?;
+        let t = field(0)?;
+        let (usage, peak) = (field(1)?, field(2)?);
+        if peak < usage {
+            return Err(TraceError::PeakBelowUsage {
+                path: path.to_owned(),
+                line: line_no,
+                usage: value(1),
+                peak: value(2),
+            });
+        }
+        // i64 -> f64 rounds to nearest, ties to even (Python's `float(int(s))`).
+        let (usage, peak) = (usage as f64, peak as f64);
         let provisioned = if fields[3].is_empty() {
             0.0
         } else {
-            parse_bytes(fields[3]).ok_or_else(|| bad(3))?
+            field(3)? as f64
         };
         if let Some(&(previous, ..)) = rows.last()
             && t <= previous
@@ -281,28 +326,26 @@ pub fn parse_replica(path: &Path, name: &str, bytes: &[u8]) -> Result<Replica, T
     Ok(Replica::from_rows(name, &rows))
 }
 
-/// A non-empty run of ASCII digits as an exact integer (no sign, no spaces, no `_`).
-fn parse_timestamp(field: &[u8]) -> Option<i64> {
-    if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    field.iter().try_fold(0i64, |acc, &b| {
-        acc.checked_mul(10)?.checked_add(i64::from(b - b'0'))
-    })
+/// A field read as an integer.
+enum Integer {
+    Value(i64),
+    /// Digits only, but beyond `i64`.
+    TooLarge,
+    /// Empty, or anything but ASCII digits (no sign, no spaces, no `_`).
+    Invalid,
 }
 
-/// A non-empty run of ASCII digits as the nearest f64 (correctly rounded, like Python's
-/// `float(int(s))`, whatever the length).
-fn parse_bytes(field: &[u8]) -> Option<f64> {
+/// A non-empty run of ASCII digits as an exact integer.
+fn parse_integer(field: &[u8]) -> Integer {
     if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
-        return None;
+        return Integer::Invalid;
     }
-    match parse_timestamp(field) {
-        // i64 -> f64 rounds to nearest, ties to even.
-        Some(n) => Some(n as f64),
-        // Longer than i64: the standard parser is correctly rounded too.
-        None => std::str::from_utf8(field).ok()?.parse().ok(),
-    }
+    field
+        .iter()
+        .try_fold(0i64, |acc, &b| {
+            acc.checked_mul(10)?.checked_add(i64::from(b - b'0'))
+        })
+        .map_or(Integer::TooLarge, Integer::Value)
 }
 
 #[cfg(test)]
@@ -338,13 +381,38 @@ mod tests {
     }
 
     #[test]
-    fn huge_values_round_to_nearest_double() {
+    fn large_values_round_to_nearest_double() {
         let r = parse(&format!(
-            "{HEADER}\n0,9007199254740993,123456789012345678901234,\n"
+            "{HEADER}\n0,9007199254740993,9223372036854775807,\n"
         ))
         .unwrap();
         assert_eq!(r.usage[0], 9007199254740992.0);
-        assert_eq!(r.peak[0], 1.2345678901234568e23);
+        assert_eq!(r.peak[0], 9223372036854775807.0);
+    }
+
+    #[test]
+    fn values_beyond_the_integer_range_name_file_line_and_column() {
+        let m = message(&format!(
+            "{HEADER}\n0,1,1,1\n60,1,123456789012345678901234,\n"
+        ));
+        assert_eq!(
+            m,
+            "w/r.csv:3: peak_bytes `123456789012345678901234` is beyond the largest accepted value 9223372036854775807"
+        );
+        let m = message(&format!("{HEADER}\n99999999999999999999,1,1,1\n"));
+        assert!(
+            m.starts_with("w/r.csv:2: timestamp_s `99999999999999999999` is beyond"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn peak_below_usage_names_file_and_line() {
+        let m = message(&format!("{HEADER}\n0,5,5,\n60,10,9,\n"));
+        assert_eq!(
+            m,
+            "w/r.csv:3: peak_bytes 9 is below usage_bytes 10: the peak of a sample is at least its usage"
+        );
     }
 
     #[test]
@@ -395,9 +463,22 @@ mod tests {
     }
 
     #[test]
-    fn carriage_returns_are_not_accepted_silently() {
-        let m = message(&format!("{HEADER}\r\n0,1,1,1\r\n"));
-        assert!(m.starts_with("w/r.csv:1: bad header"), "{m}");
+    fn crlf_line_endings_and_a_byte_order_mark_read_as_plain_lines() {
+        let plain = parse(&format!("{HEADER}\n0,1,2,3\n60,4,5,\n")).unwrap();
+        for text in [
+            format!("{HEADER}\r\n0,1,2,3\r\n60,4,5,\r\n"),
+            format!("\u{feff}{HEADER}\n0,1,2,3\n60,4,5,\n"),
+            format!("\u{feff}{HEADER}\r\n0,1,2,3\r\n\r\n60,4,5,\r\n"),
+        ] {
+            let r = parse(&text).unwrap();
+            assert_eq!(
+                (&r.t, &r.usage, &r.peak, &r.provisioned),
+                (&plain.t, &plain.usage, &plain.peak, &plain.provisioned)
+            );
+        }
+        // A stray carriage return inside a line is still an error naming the line.
+        let m = message(&format!("{HEADER}\n0,1,1\r,1\n"));
+        assert!(m.starts_with("w/r.csv:2: peak_bytes"), "{m}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! (`LABEL_SELECTOR`).
 use std::time::Duration;
 
-use super::{ConfigError, positive};
+use super::{ConfigError, positive_seconds};
 
 /// `METRICS_SERVER_URL`: metrics-server's in-cluster Service (ORIGINAL.md).
 pub const DEFAULT_METRICS_SERVER_URL: &str = "https://metrics-server.kube-system.svc.cluster.local";
@@ -56,7 +56,8 @@ pub struct MetricsConfig {
 
 impl MetricsArgs {
     pub fn config(&self) -> Result<MetricsConfig, ConfigError> {
-        let interval = positive("METRICS_FETCH_INTERVAL", &self.metrics_fetch_interval)?;
+        let fetch_interval =
+            positive_seconds("METRICS_FETCH_INTERVAL", &self.metrics_fetch_interval)?;
         let ksm = self
             .kube_state_metrics_url
             .as_deref()
@@ -65,7 +66,7 @@ impl MetricsArgs {
         Ok(MetricsConfig {
             metrics_server_url: url("METRICS_SERVER_URL", &self.metrics_server_url)?,
             verify_cert: boolean("VERIFY_CERT", &self.verify_cert)?,
-            fetch_interval: Duration::from_secs_f64(interval),
+            fetch_interval,
             kube_state_metrics_url: ksm.map(|u| url("KUBE_STATE_METRICS_URL", u)).transpose()?,
         })
     }

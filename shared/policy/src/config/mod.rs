@@ -18,6 +18,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::quantity::{NANOS_PER_UNIT, Quantity};
 
@@ -171,6 +172,13 @@ fn positive(var: &'static str, value: &str) -> Result<f64, ConfigError> {
     }
 }
 
+/// Positive seconds as a [`Duration`]; one too large for a `Duration` (`1e30`) is refused with
+/// the variable's name rather than panicking in `Duration::from_secs_f64`.
+fn positive_seconds(var: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    Duration::try_from_secs_f64(positive(var, value)?)
+        .map_err(|_| ConfigError::invalid(var, value, "too large for a duration"))
+}
+
 fn non_negative(var: &'static str, value: &str) -> Result<f64, ConfigError> {
     let x = number(var, value)?;
     if x >= 0.0 {
@@ -249,3 +257,5 @@ fn memory(var: &'static str, value: &str) -> Result<f64, ConfigError> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_numeric;

@@ -54,7 +54,7 @@ const VARIABLES: [&str; 15] = [
 ];
 
 /// One per field of `RightsizeParams`.
-const RIGHTSIZE_VARIABLES: [&str; 15] = [
+pub(super) const RIGHTSIZE_VARIABLES: [&str; 15] = [
     "RIGHTSIZE_MARGIN",
     "RIGHTSIZE_RECENT_HOURS",
     "RIGHTSIZE_QUANTILE",
