@@ -103,10 +103,10 @@ async fn watcher_relists_when_the_server_restarts_with_new_versions() {
             .expect("in time")
         {
             Some(Ok(watcher::Event::Init)) => relisted = true,
-            Some(Ok(watcher::Event::InitApply(c))) if relisted => {
-                if c.metadata.name.as_deref() == Some("after-restart") {
-                    break;
-                }
+            Some(Ok(watcher::Event::InitApply(c)))
+                if relisted && c.metadata.name.as_deref() == Some("after-restart") =>
+            {
+                break;
             }
             _ => {}
         }
