@@ -9,12 +9,12 @@
 use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
+use crate::policy::Allocation;
 use crate::quantity::{Quantity, QuantityError};
 
 mod fit;
 pub use fit::{
     CPU_QOS_SEPARATION_MILLIS, MEMORY_QOS_SEPARATION_BYTES, fit_to_qos, resize_container,
-    scale_keeping_ratio,
 };
 
 /// The resources rightsize reads and changes: the only ones the QoS class looks at
@@ -112,6 +112,13 @@ pub enum QosError {
     },
     #[error("the change would turn the pod from {from} into {to}")]
     ClassChange { from: QosClass, to: QosClass },
+    #[error("container {container:?}: the decided {resource} is no quantity: {source}")]
+    InvalidTarget {
+        container: String,
+        resource: Resource,
+        #[source]
+        source: QuantityError,
+    },
 }
 
 /// Request and limit of one resource in one container. Absent and zero mean the same to the QoS
@@ -125,6 +132,15 @@ pub struct RequestLimit {
 impl RequestLimit {
     pub fn new(request: Option<Quantity>, limit: Option<Quantity>) -> Self {
         Self { request, limit }
+    }
+
+    /// The pair as a policy sees it (base units as `f64`): the request (defaulted to the limit),
+    /// and the limit, or the request for an unbounded container (no ratio to keep). `None` when
+    /// neither is set.
+    pub fn allocation(&self) -> Option<Allocation> {
+        let request = self.request.or(self.limit)?.as_f64();
+        let limit = self.limit.map_or(request, |l| l.as_f64());
+        Some(Allocation { request, limit })
     }
 
     fn request_or_zero(&self) -> Quantity {

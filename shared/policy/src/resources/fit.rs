@@ -1,8 +1,9 @@
-//! Turning a recommended request into a proposal the pod can take: scale the limit with the
-//! request, then adjust the proposal so the pod keeps its QoS class (or say why it cannot).
+//! Turning a sizing decision into a proposal the pod can take: quantities from the decided
+//! request and limit, then adjusted so the pod keeps its QoS class (or say why it cannot).
 
 use super::{ContainerResources, Field, PodResources, QosClass, QosError, RequestLimit, Resource};
-use crate::quantity::{MIB, NANOS_PER_MILLI, NANOS_PER_UNIT, Quantity};
+use crate::policy::Allocation;
+use crate::quantity::{MIB, NANOS_PER_MILLI, NANOS_PER_UNIT, Quantity, QuantityError};
 
 /// A Burstable pod whose proposal would make every request equal its limit (Guaranteed) gets the
 /// changed memory limit raised by this much: one MiB is invisible to the workload and keeps the
@@ -13,37 +14,58 @@ pub const MEMORY_QOS_SEPARATION_BYTES: i128 = MIB;
 /// The same for cpu: one millicore, the smallest step the kubelet honours.
 pub const CPU_QOS_SEPARATION_MILLIS: i128 = 1;
 
-/// The request/limit pair for a new request, keeping the declared limit/request ratio:
+/// The request/limit pair standing for `target` (base units: bytes for memory, cores for cpu),
+/// given what the container declares:
 /// - no limit declared → no limit set (the container stays unbounded, as its owner chose);
-/// - limit only → the API server defaulted the request to the limit, so the ratio is 1;
-/// - request 0 with a limit → no ratio exists: the declared limit stays, raised to the request;
-/// - otherwise limit = new request × limit / request, rounded up to a MiB (memory, when the new
-///   request is a whole number of MiB) or to a millicore (cpu), and never below the request.
-pub fn scale_keeping_ratio(
+/// - otherwise the target's limit, never below its request;
+/// - amounts are rounded UP (a decision never hands out less than it computed): memory to a whole
+///   MiB (readable values, `1260Mi`), cpu to a millicore (the smallest step the kubelet honours).
+///
+/// The ratio between request and limit is the policy's business ([`Allocation::with_request`],
+/// [`Allocation::with_limit`] keep the declared one); this function only turns numbers into
+/// quantities, so there is one road from a decision to a resource value.
+fn target_pair(
     resource: Resource,
     declared: &RequestLimit,
-    new_request: Quantity,
-) -> RequestLimit {
-    let Some(limit) = declared.limit else {
-        return RequestLimit::new(Some(new_request), None);
+    target: Allocation,
+) -> Result<RequestLimit, QuantityError> {
+    let amount = |v: f64| match resource {
+        Resource::Memory => Quantity::memory_from_f64(v, MIB as u64),
+        Resource::Cpu => Quantity::cpu_from_f64(v),
     };
-    let request = declared.request.unwrap_or(limit);
-    if request.is_zero() {
-        return RequestLimit::new(Some(new_request), Some(limit.max(new_request)));
-    }
-    let new = new_request.nanos();
-    let scaled = mul_div_ceil(new, limit.nanos(), request.nanos());
-    let grain = match resource {
-        Resource::Memory if new % (MIB * NANOS_PER_UNIT) == 0 => MIB * NANOS_PER_UNIT,
-        Resource::Memory if new % NANOS_PER_UNIT == 0 => NANOS_PER_UNIT,
-        Resource::Cpu if new % NANOS_PER_MILLI == 0 => NANOS_PER_MILLI,
-        _ => 1,
+    let request = amount(target.request)?;
+    let limit = match declared.limit {
+        None => None,
+        Some(_) => Some(amount(target.limit)?.max(request)),
     };
-    let limit_nanos = round_up(scaled, grain).max(new);
-    RequestLimit::new(
-        Some(new_request),
-        Some(Quantity::from_nanos(limit_nanos, new_request.format())),
-    )
+    Ok(RequestLimit::new(Some(request), limit))
+}
+
+/// THE function that turns a sizing decision into a container's new resources (the
+/// controller's resize patch; the webhook's admission patch): set `resource` of `container` to
+/// `target` ([`target_pair`]: rounding, unbounded limits stay unbounded), leave the other
+/// resource as declared, then fit the result to the pod's QoS class ([`fit_to_qos`]).
+///
+/// A caller holding only a new request keeps the declared ratio with
+/// `RequestLimit::allocation(..).with_request(new)`.
+pub fn resize_container(
+    pod: &PodResources,
+    container: &str,
+    resource: Resource,
+    target: Allocation,
+) -> Result<ContainerResources, QosError> {
+    let mut proposed = *pod
+        .container(container)
+        .ok_or_else(|| QosError::UnknownContainer(container.to_owned()))?;
+    let pair = target_pair(resource, proposed.get(resource), target).map_err(|source| {
+        QosError::InvalidTarget {
+            container: container.to_owned(),
+            resource,
+            source,
+        }
+    })?;
+    *proposed.get_mut(resource) = pair;
+    fit_to_qos(pod, container, proposed)
 }
 
 /// Adjust a proposal for `container` so the pod keeps its QoS class, or say why it cannot:
@@ -126,22 +148,6 @@ pub fn fit_to_qos(
     Ok(proposed)
 }
 
-/// Size one resource of one container: scale the declared pair to `new_request` keeping its
-/// ratio, then fit the result to the pod's QoS class.
-pub fn resize_container(
-    pod: &PodResources,
-    container: &str,
-    resource: Resource,
-    new_request: Quantity,
-) -> Result<ContainerResources, QosError> {
-    let mut proposed = *pod
-        .container(container)
-        .ok_or_else(|| QosError::UnknownContainer(container.to_owned()))?;
-    let scaled = scale_keeping_ratio(resource, proposed.get(resource), new_request);
-    *proposed.get_mut(resource) = scaled;
-    fit_to_qos(pod, container, proposed)
-}
-
 fn qos_with(pod: &PodResources, container: &str, proposed: ContainerResources) -> QosClass {
     pod.with_container(container, proposed)
         .map_or(QosClass::BestEffort, |p| p.qos())
@@ -161,30 +167,5 @@ fn separate(current: &ContainerResources, proposed: &mut ContainerResources) {
     let rl = proposed.get_mut(resource);
     if let Some(limit) = rl.limit {
         rl.limit = Some(Quantity::from_nanos(limit.nanos() + step, limit.format()));
-    }
-}
-
-/// ceil(a × b / c) for non-negative values, exact when it fits, else through f64 (saturating).
-fn mul_div_ceil(a: i128, b: i128, c: i128) -> i128 {
-    let g = gcd(b, c);
-    let (b, c) = (b / g, c / g);
-    match a.checked_mul(b) {
-        Some(p) => p / c + i128::from(p % c != 0),
-        None => (a as f64 * b as f64 / c as f64).ceil() as i128,
-    }
-}
-
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a.abs().max(1)
-}
-
-/// `n` rounded up to a multiple of `grain`, saturating (absurd ratios must not panic).
-fn round_up(n: i128, grain: i128) -> i128 {
-    match n.rem_euclid(grain) {
-        0 => n,
-        rem => n.saturating_add(grain - rem),
     }
 }

@@ -1,7 +1,7 @@
 //! Resources tests: reading declared values, the QoS class as Kubernetes computes it, limit
 //! scaling, and keeping the QoS class through a proposed change.
 use super::*;
-use crate::quantity::Format;
+use crate::policy::Allocation;
 use std::collections::BTreeMap;
 
 fn q(s: &str) -> Quantity {
@@ -168,69 +168,98 @@ fn pod_resources_are_read_from_a_pod_spec() {
     assert!(p.pod_level.is_none());
 }
 
+/// Resize `container`'s `resource` to a new request, keeping the declared ratio: the way a
+/// caller holding only a request uses the one road ([`resize_container`]).
+fn to_request(
+    p: &PodResources,
+    container: &str,
+    resource: Resource,
+    request: &str,
+) -> Result<ContainerResources, QosError> {
+    let current = p
+        .container(container)
+        .map(|c| *c.get(resource))
+        .unwrap_or_default();
+    let target = current
+        .allocation()
+        .unwrap_or(Allocation::equal(0.0))
+        .with_request(q(request).as_f64());
+    resize_container(p, container, resource, target)
+}
+
+fn one(memory: RequestLimit, cpu: RequestLimit) -> PodResources {
+    pod(&[("app", res(memory, cpu))])
+}
+
 #[test]
 fn limit_scales_with_the_request_keeping_the_declared_ratio() {
-    let declared = rl("512Mi", "1Gi");
-    assert_eq!(
-        scale_keeping_ratio(Resource::Memory, &declared, q("300Mi")),
-        rl("300Mi", "600Mi")
-    );
+    let mem = |declared, request| {
+        to_request(&one(declared, rl("", "")), "app", Resource::Memory, request)
+            .unwrap()
+            .memory
+    };
+    assert_eq!(mem(rl("512Mi", "1Gi"), "300Mi"), rl("300Mi", "600Mi"));
     // Ratio 4/3 rounds the limit up to a whole MiB.
-    let declared = rl("768Mi", "1Gi");
-    let scaled = scale_keeping_ratio(Resource::Memory, &declared, q("100Mi"));
-    assert_eq!(scaled, rl("100Mi", "134Mi"));
-    // A request in plain bytes gets a limit in whole bytes.
-    let scaled = scale_keeping_ratio(Resource::Memory, &rl("1", "3"), q("1000001"));
-    assert_eq!(scaled, rl("1000001", "3000003"));
+    assert_eq!(mem(rl("768Mi", "1Gi"), "100Mi"), rl("100Mi", "134Mi"));
+    // A request in plain bytes is rounded up to a whole MiB too: readable, never less.
+    assert_eq!(mem(rl("1Mi", "3Mi"), "1000001"), rl("1Mi", "3Mi"));
     // Cpu rounds to whole millicores.
-    assert_eq!(
-        scale_keeping_ratio(Resource::Cpu, &rl("250m", "500m"), q("300m")),
-        rl("300m", "600m")
-    );
-    assert_eq!(
-        scale_keeping_ratio(Resource::Cpu, &rl("3", "4"), q("100m")),
-        rl("100m", "134m")
-    );
+    let cpu = |declared, request| {
+        to_request(&one(rl("", ""), declared), "app", Resource::Cpu, request)
+            .unwrap()
+            .cpu
+    };
+    assert_eq!(cpu(rl("250m", "500m"), "300m"), rl("300m", "600m"));
+    assert_eq!(cpu(rl("3", "4"), "100m"), rl("100m", "134m"));
 }
 
 #[test]
 fn no_declared_limit_means_no_limit_is_set() {
-    assert_eq!(
-        scale_keeping_ratio(Resource::Memory, &rl("512Mi", ""), q("1Gi")),
-        rl("1Gi", "")
-    );
-    assert_eq!(
-        scale_keeping_ratio(Resource::Memory, &rl("", ""), q("1Gi")),
-        rl("1Gi", "")
-    );
+    let p = one(rl("512Mi", ""), rl("", ""));
+    let resized = resize_container(&p, "app", Resource::Memory, Allocation::equal(1073741824.0));
+    assert_eq!(resized.unwrap().memory, rl("1Gi", ""));
+    // Even when the decision carries a larger limit: an unbounded container stays unbounded.
+    let target = Allocation {
+        request: 1073741824.0,
+        limit: 2147483648.0,
+    };
+    let resized = resize_container(&p, "app", Resource::Memory, target).unwrap();
+    assert_eq!(resized.memory, rl("1Gi", ""));
 }
 
 #[test]
 fn limit_only_keeps_request_equal_to_limit() {
+    let p = one(rl("", "1Gi"), rl("", ""));
     assert_eq!(
-        scale_keeping_ratio(Resource::Memory, &rl("", "1Gi"), q("700Mi")),
-        rl("700Mi", "700Mi")
+        p.container("app").unwrap().memory.allocation(),
+        Some(Allocation::equal(1073741824.0))
     );
+    let resized = to_request(&p, "app", Resource::Memory, "700Mi").unwrap();
+    assert_eq!(resized.memory, rl("700Mi", "700Mi"));
 }
 
 #[test]
-fn zero_request_with_a_limit_keeps_the_limit_but_never_below_the_request() {
-    let declared = rl("0", "1Gi");
-    assert_eq!(
-        scale_keeping_ratio(Resource::Memory, &declared, q("300Mi")),
-        rl("300Mi", "1Gi")
-    );
-    assert_eq!(
-        scale_keeping_ratio(Resource::Memory, &declared, q("2Gi")),
-        rl("2Gi", "2Gi")
-    );
+fn decided_limit_below_request_is_raised_to_it() {
+    let p = one(rl("512Mi", "1Gi"), rl("", ""));
+    let target = Allocation {
+        request: 1073741824.0,
+        limit: 536870912.0,
+    };
+    let resized = resize_container(&p, "app", Resource::Memory, target).unwrap();
+    assert_eq!(resized.memory, rl("1Gi", "1Gi"));
 }
 
 #[test]
-fn huge_ratios_do_not_overflow() {
-    let declared = RequestLimit::new(Some(Quantity::from_nanos(7, Format::DecimalSI)), opt("5Ei"));
-    let scaled = scale_keeping_ratio(Resource::Memory, &declared, q("3Ei"));
-    assert!(scaled.limit.unwrap() > q("3Ei"));
+fn nonsense_targets_are_errors_not_panics() {
+    let p = one(rl("512Mi", "1Gi"), rl("", ""));
+    for bad in [f64::NAN, f64::INFINITY, -1.0, 1e60] {
+        let err =
+            resize_container(&p, "app", Resource::Memory, Allocation::equal(bad)).unwrap_err();
+        assert!(
+            matches!(err, QosError::InvalidTarget { .. }),
+            "{bad}: {err:?}"
+        );
+    }
 }
 
 #[test]
@@ -239,7 +268,7 @@ fn best_effort_pod_is_never_given_requests() {
     let err = fit_to_qos(&p, "app", res(rl("256Mi", ""), rl("", ""))).unwrap_err();
     assert_eq!(err, QosError::BestEffortPod);
     assert_eq!(
-        resize_container(&p, "app", Resource::Memory, q("256Mi")).unwrap_err(),
+        to_request(&p, "app", Resource::Memory, "256Mi").unwrap_err(),
         QosError::BestEffortPod
     );
     // Leaving it alone is fine.
@@ -257,7 +286,7 @@ fn guaranteed_pod_keeps_request_equal_to_limit() {
         rl("800Mi", "800Mi"),
         "the larger value, safe against OOM"
     );
-    let resized = resize_container(&p, "app", Resource::Memory, q("1Gi")).unwrap();
+    let resized = to_request(&p, "app", Resource::Memory, "1Gi").unwrap();
     assert_eq!(resized, res(rl("1Gi", "1Gi"), rl("500m", "500m")));
 }
 
@@ -295,14 +324,14 @@ fn burstable_pod_does_not_become_guaranteed_by_accident() {
 fn burstable_pod_with_ratio_one_memory_is_resized_without_changing_class() {
     // Declared limit-only memory (ratio 1) and no cpu limit: stays Burstable with equal memory.
     let p = pod(&[("app", res(rl("1Gi", "1Gi"), rl("100m", "")))]);
-    let resized = resize_container(&p, "app", Resource::Memory, q("1536Mi")).unwrap();
+    let resized = to_request(&p, "app", Resource::Memory, "1536Mi").unwrap();
     assert_eq!(resized, res(rl("1536Mi", "1536Mi"), rl("100m", "")));
 }
 
 #[test]
 fn burstable_pod_keeps_its_ratio() {
     let p = pod(&[("app", res(rl("512Mi", "1Gi"), rl("100m", "")))]);
-    let resized = resize_container(&p, "app", Resource::Memory, q("300Mi")).unwrap();
+    let resized = to_request(&p, "app", Resource::Memory, "300Mi").unwrap();
     assert_eq!(resized.memory, rl("300Mi", "600Mi"));
     assert_eq!(resized.cpu, rl("100m", ""));
 }
@@ -357,7 +386,7 @@ fn unknown_container_and_pod_level_resources_are_errors() {
         QosError::UnknownContainer("nope".into())
     );
     assert_eq!(
-        resize_container(&p, "nope", Resource::Memory, q("1Gi")).unwrap_err(),
+        to_request(&p, "nope", Resource::Memory, "1Gi").unwrap_err(),
         QosError::UnknownContainer("nope".into())
     );
     let mut with_pod_level = p.clone();
@@ -372,7 +401,7 @@ fn unknown_container_and_pod_level_resources_are_errors() {
 fn init_container_sidecar_can_be_resized() {
     let mut p = pod(&[("app", guaranteed())]);
     p.init_containers.push(("proxy".into(), guaranteed()));
-    let resized = resize_container(&p, "proxy", Resource::Memory, q("256Mi")).unwrap();
+    let resized = to_request(&p, "proxy", Resource::Memory, "256Mi").unwrap();
     assert_eq!(resized.memory, rl("256Mi", "256Mi"));
 }
 
