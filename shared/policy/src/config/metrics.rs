@@ -92,7 +92,7 @@ impl SelectorArgs {
 }
 
 /// true/false, any case, plus the usual 1/0, yes/no, on/off.
-fn boolean(var: &'static str, value: &str) -> Result<bool, ConfigError> {
+pub(super) fn boolean(var: &'static str, value: &str) -> Result<bool, ConfigError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),

@@ -13,8 +13,9 @@
 //!
 //! One module per group, re-exported here: `seed` ([`SeedArgs`]), `rightsize`
 //! ([`RightsizeArgs`]), `metrics` ([`MetricsArgs`], [`SelectorArgs`]), `logging`
-//! ([`LoggingArgs`]). This file holds the policy choice ([`PolicyArgs`]), the error type and the
-//! value checks the groups share.
+//! ([`LoggingArgs`]), `controller` ([`ControllerArgs`]: the controller's own settings). This
+//! file holds the policy choice ([`PolicyArgs`]), the error type and the value checks the groups
+//! share.
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,11 +23,19 @@ use std::time::Duration;
 
 use crate::quantity::{NANOS_PER_UNIT, Quantity};
 
+mod controller;
 mod logging;
 mod metrics;
 mod rightsize;
 mod seed;
 
+pub use controller::{
+    ControllerArgs, ControllerConfig, DEFAULT_ADMIN_ADDR, DEFAULT_EXCLUDED_NAMESPACES,
+    DEFAULT_HISTORY_FLUSH_INTERVAL_SECONDS, DEFAULT_LEASE_DURATION_SECONDS, DEFAULT_LEASE_NAME,
+    DEFAULT_MAX_RESIZES_PER_CYCLE, DEFAULT_MAX_RESIZES_PER_WORKLOAD, DEFAULT_METRICS_SOURCE,
+    DEFAULT_NAMESPACE_LABEL, DEFAULT_POD_NAMESPACE, DEFAULT_RESIZE_DEFERRED_WAIT_SECONDS,
+    MetricsSource,
+};
 pub use logging::{DEFAULT_LOG_LEVEL, LogLevel, LoggingArgs};
 pub use metrics::{
     DEFAULT_METRICS_FETCH_INTERVAL_SECONDS, DEFAULT_METRICS_SERVER_URL, DEFAULT_VERIFY_CERT,
