@@ -1,0 +1,5 @@
+//! End-to-end tests of `rightsize-controller`: the controller's real `run` (and, where a process
+//! must be killed, the real binary) against the simulated cluster over HTTP.
+
+mod common;
+mod resize;
