@@ -77,24 +77,16 @@ mod tests {
     #[test]
     fn every_original_variable_is_a_flag_with_its_environment_name() {
         let cmd = Args::command();
-        for var in [
-            "METRICS_SERVER_URL",
-            "VERIFY_CERT",
-            "METRICS_FETCH_INTERVAL",
-            "KUBE_STATE_METRICS_URL",
-            "LOG_LEVEL",
-            "LABEL_SELECTOR",
-            "SCALE_UP_THRESHOLD",
-            "SCALE_UP_USAGE_MULTIPLIER",
-            "SCALE_UP_MIN_GROWTH",
-            "SCALE_DOWN_THRESHOLD",
-            "SCALE_DOWN_USAGE_MULTIPLIER",
-            "SCALE_DOWN_MIN_DIFF",
-            "COOLDOWN_PERIOD_SECONDS",
-            "MIN_REQUEST_MEMORY",
+        let ours = [
             "METRICS_SOURCE",
             "RECOMMEND_ONLY",
-        ] {
+            "NAMESPACE_LABEL",
+            "POLICY",
+        ];
+        for var in rightsize_policy::config::ORIGINAL_VARIABLES
+            .into_iter()
+            .chain(ours)
+        {
             let found = cmd
                 .get_arguments()
                 .any(|a| a.get_env().is_some_and(|e| e == var));

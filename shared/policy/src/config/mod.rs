@@ -56,6 +56,25 @@ pub use seed::{
     DEFAULT_SCALE_UP_THRESHOLD, DEFAULT_SCALE_UP_USAGE_MULTIPLIER, SeedArgs,
 };
 
+/// Every environment variable of the original controller (ORIGINAL.md: its table, and the three
+/// its text names), each also a flag here: the compatibility contract (DESIGN §4).
+pub const ORIGINAL_VARIABLES: [&str; 14] = [
+    "METRICS_SERVER_URL",
+    "VERIFY_CERT",
+    "METRICS_FETCH_INTERVAL",
+    "KUBE_STATE_METRICS_URL",
+    "LOG_LEVEL",
+    "LABEL_SELECTOR",
+    "SCALE_UP_THRESHOLD",
+    "SCALE_UP_USAGE_MULTIPLIER",
+    "SCALE_UP_MIN_GROWTH",
+    "SCALE_DOWN_THRESHOLD",
+    "SCALE_DOWN_USAGE_MULTIPLIER",
+    "SCALE_DOWN_MIN_DIFF",
+    "COOLDOWN_PERIOD_SECONDS",
+    "MIN_REQUEST_MEMORY",
+];
+
 /// `POLICY`: ours by default; `seed` reproduces the original controller.
 pub const DEFAULT_POLICY: PolicyName = PolicyName::Rightsize;
 
