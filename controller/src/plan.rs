@@ -15,6 +15,9 @@ use serde_json::{Value, json};
 
 use crate::pods;
 
+/// 1 MiB in bytes.
+const MIB: f64 = 1_048_576.0;
+
 /// What bounds a resize besides the pod itself.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Bounds {
@@ -146,6 +149,12 @@ pub fn plan(
     if let Some(cur) = keep_limit {
         target.limit = target.limit.max(cur);
     }
+    // Whole MiB: readable values (`1260Mi`), never less than decided.
+    let mib = |v: f64| (v / MIB).ceil() * MIB;
+    target = Allocation {
+        request: mib(target.request),
+        limit: mib(target.limit),
+    };
     let after = resize_container(&desired, &container.name, Resource::Memory, target)
         .map_err(NoPlan::Qos)?;
     if after.memory == before.memory {
@@ -171,7 +180,6 @@ pub fn plan(
 /// The allocation halfway from `actual` to `desired` (a Deferred resize lowered toward what
 /// fits), or `actual` itself once the step is under a MiB.
 pub fn halfway(actual: Allocation, desired: Allocation) -> Allocation {
-    const MIB: f64 = 1_048_576.0;
     let mid = Allocation {
         request: actual.request + (desired.request - actual.request) / 2.0,
         limit: actual.limit + (desired.limit - actual.limit) / 2.0,

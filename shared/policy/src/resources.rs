@@ -15,6 +15,7 @@ use crate::quantity::{Quantity, QuantityError};
 mod fit;
 pub use fit::{
     CPU_QOS_SEPARATION_MILLIS, MEMORY_QOS_SEPARATION_BYTES, fit_to_qos, resize_container,
+    scale_keeping_ratio,
 };
 
 /// The resources rightsize reads and changes: the only ones the QoS class looks at

@@ -18,8 +18,9 @@ pub const CPU_QOS_SEPARATION_MILLIS: i128 = 1;
 /// given what the container declares:
 /// - no limit declared → no limit set (the container stays unbounded, as its owner chose);
 /// - otherwise the target's limit, never below its request;
-/// - amounts are rounded UP (a decision never hands out less than it computed): memory to a whole
-///   MiB (readable values, `1260Mi`), cpu to a millicore (the smallest step the kubelet honours).
+/// - amounts are rounded UP (a decision never hands out less than it computed): the request to a
+///   whole byte or millicore, the limit to a whole MiB when the request is one (readable values,
+///   `512Mi` → `1Gi`), else to a byte or millicore. Amounts beyond what a quantity holds saturate.
 ///
 /// The ratio between request and limit is the policy's business ([`Allocation::with_request`],
 /// [`Allocation::with_limit`] keep the declared one); this function only turns numbers into
@@ -29,16 +30,60 @@ fn target_pair(
     declared: &RequestLimit,
     target: Allocation,
 ) -> Result<RequestLimit, QuantityError> {
-    let amount = |v: f64| match resource {
-        Resource::Memory => Quantity::memory_from_f64(v, MIB as u64),
-        Resource::Cpu => Quantity::cpu_from_f64(v),
+    // f64 products such as 0.3 x 1000 land a hair above the whole number they stand for.
+    const SLACK: f64 = 1e-6;
+    let invalid = |v: f64| QuantityError {
+        input: v.to_string(),
+        kind: crate::quantity::QuantityErrorKind::OutOfRange,
     };
-    let request = amount(target.request)?;
-    let limit = match declared.limit {
-        None => None,
-        Some(_) => Some(amount(target.limit)?.max(request)),
+    let units = |v: f64, per_unit: f64| -> Result<i128, QuantityError> {
+        if !v.is_finite() || v < 0.0 {
+            return Err(invalid(v));
+        }
+        Ok(((v * per_unit - SLACK).ceil().max(0.0) as i128).min(i64::MAX as i128))
     };
-    Ok(RequestLimit::new(Some(request), limit))
+    let (request, limit) = match resource {
+        Resource::Memory => {
+            let r = units(target.request, 1.0)?;
+            let grain = if r % MIB == 0 { MIB } else { 1 };
+            let l = units(target.limit, 1.0)?;
+            let l = round_up(l, grain).max(r);
+            (Quantity::from_bytes(r), Quantity::from_bytes(l))
+        }
+        Resource::Cpu => {
+            let r = units(target.request, 1000.0)?;
+            let l = units(target.limit, 1000.0)?.max(r);
+            (Quantity::from_millis(r), Quantity::from_millis(l))
+        }
+    };
+    Ok(RequestLimit::new(
+        Some(request),
+        declared.limit.map(|_| limit),
+    ))
+}
+
+/// The pair for a new request keeping the declared limit/request ratio (the webhook's road to
+/// the same [`target_pair`]): no limit declared → none set; limit only → ratio 1 (the API server
+/// defaulted the request to it); request 0 with a limit → no ratio exists, the declared limit
+/// stays, raised to the request.
+pub fn scale_keeping_ratio(
+    resource: Resource,
+    declared: &RequestLimit,
+    new_request: Quantity,
+) -> RequestLimit {
+    let new = new_request.as_f64();
+    let target = match declared.allocation() {
+        Some(a) if a.request > 0.0 => a.with_request(new),
+        Some(a) => Allocation {
+            request: new,
+            limit: a.limit.max(new),
+        },
+        None => Allocation::equal(new),
+    };
+    target_pair(resource, declared, target).unwrap_or(RequestLimit::new(
+        Some(new_request),
+        declared.limit.map(|l| l.max(new_request)),
+    ))
 }
 
 /// THE function that turns a sizing decision into a container's new resources (the
@@ -146,6 +191,14 @@ pub fn fit_to_qos(
         });
     }
     Ok(proposed)
+}
+
+/// `n` rounded up to a multiple of `grain`, saturating.
+fn round_up(n: i128, grain: i128) -> i128 {
+    match n.rem_euclid(grain) {
+        0 => n,
+        rem => n.saturating_add(grain - rem),
+    }
 }
 
 fn qos_with(pod: &PodResources, container: &str, proposed: ContainerResources) -> QosClass {
