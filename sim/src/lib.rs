@@ -2,3 +2,4 @@
 //! is the `rightsize-sim-cluster` crate (`sim/cluster`); this crate's binary serves it as
 //! `rightsize-sim apiserver`.
 pub mod evaluate;
+pub mod history;

@@ -17,6 +17,8 @@ enum Command {
     Evaluate(Box<EvaluateArgs>),
     /// Serve a simulated Kubernetes API server and write a kubeconfig for it (DESIGN §6).
     Apiserver(rightsize_sim_cluster::cli::ApiserverArgs),
+    /// Work with a cluster's history store (`history load --traces DIR ...`).
+    History(rightsize_sim::history::HistoryArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -26,6 +28,7 @@ fn main() -> anyhow::Result<()> {
             other => other?,
         },
         Command::Apiserver(args) => args.run()?,
+        Command::History(args) => args.run(&mut std::io::stdout().lock())?,
     }
     Ok(())
 }
