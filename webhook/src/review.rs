@@ -12,6 +12,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
 use kube::core::{DynamicObject, Status};
 use serde::de::IgnoredAny;
@@ -146,9 +148,7 @@ fn decide(body: &[u8], oversized: bool, app: &App) -> Answer {
     } else {
         Outcome::Unchanged
     };
-    if let Some(warnings) = &response.warnings {
-        tracing::debug!(?warnings, "review answered with warnings");
-    }
+    tracing::debug!(patch_operations, warnings = ?response.warnings, "review answered");
     review_answer(response, outcome, patch_operations)
 }
 
@@ -188,17 +188,29 @@ fn allowed_with_warning(uid: String, warning: &str, outcome: Outcome) -> Answer 
     review_answer(response, outcome, 0)
 }
 
-fn review_answer(response: AdmissionResponse, outcome: Outcome, patch_operations: usize) -> Answer {
-    match serde_json::to_vec(&response.into_review()) {
-        Ok(body) => Answer {
-            status: 200,
-            body,
-            outcome,
-            patch_operations,
-        },
-        // Serializing plain strings and bytes cannot fail; if it ever does, the panic handler
-        // answers allowed-with-warning.
+fn review_answer(
+    mut response: AdmissionResponse,
+    outcome: Outcome,
+    patch_operations: usize,
+) -> Answer {
+    // kube-core serializes `patch` (a `Vec<u8>`) as an array of numbers; the wire format is a
+    // base64 string (admission.k8s.io/v1 `AdmissionResponse.Patch []byte`, DESIGN §3), so it is
+    // written here.
+    let patch = response.patch.take();
+    let mut review = match serde_json::to_value(response.into_review()) {
+        Ok(v) => v,
+        // Plain strings and maps cannot fail to serialize; if it ever happens, the panic
+        // handler answers allowed-with-warning.
         Err(e) => panic!("serializing an AdmissionReview: {e}"),
+    };
+    if let Some(patch) = patch {
+        review["response"]["patch"] = BASE64.encode(patch).into();
+    }
+    Answer {
+        status: 200,
+        body: review.to_string().into_bytes(),
+        outcome,
+        patch_operations,
     }
 }
 

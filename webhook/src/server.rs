@@ -91,9 +91,20 @@ impl TlsServer {
         cert: Arc<ReloadingCert>,
         router: Router,
     ) -> anyhow::Result<Self> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        Self::start_on(listener, cert, router)
+    }
+
+    /// Serves on a listener bound beforehand (so its address can be handed out first).
+    pub fn start_on(
+        listener: std::net::TcpListener,
+        cert: Arc<ReloadingCert>,
+        router: Router,
+    ) -> anyhow::Result<Self> {
+        listener.set_nonblocking(true)?;
         let config = RustlsConfig::from_config(Arc::new(tls::server_config(cert)?));
         let handle = Handle::new();
-        let server = axum_server::bind_rustls(addr, config).handle(handle.clone());
+        let server = axum_server::from_tcp_rustls(listener, config)?.handle(handle.clone());
         let task = tokio::spawn(async move { server.serve(router.into_make_service()).await });
         Ok(Self { handle, task })
     }

@@ -209,3 +209,40 @@ async fn a_panic_under_the_handler_is_allowed_with_a_warning_and_counted() {
     let reply = post(&app2, fixture("deployment_pod.json")).await;
     assert_eq!(reply.review()["response"]["allowed"], true);
 }
+
+#[tokio::test]
+async fn a_patch_travels_as_a_base64_json_patch() {
+    use base64::Engine;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let mut profile = rightsize_policy::profile::UsageProfile::new();
+    for h in 0..48 {
+        let t = now - f64::from(h) * 3600.0;
+        profile.record(t, 300.0 * 1024.0 * 1024.0);
+        profile.count_replica(t);
+    }
+    let mut history = rightsize_history::WorkloadHistory::new();
+    history.merge_container("app", &profile);
+    let key = rightsize_policy::workload::WorkloadRef::new(
+        "shop",
+        rightsize_policy::workload::WorkloadKind::Deployment,
+        "cart",
+    )
+    .key();
+    let app = app(MapProfiles(
+        [(key, Arc::new(history))].into_iter().collect(),
+    ));
+    let review = post(&app, fixture("deployment_pod.json")).await.review();
+    let r = &review["response"];
+    assert_eq!(r["allowed"], true);
+    assert_eq!(r["patchType"], "JSONPatch");
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(r["patch"].as_str().expect("patch is a base64 string"))
+        .unwrap();
+    let ops: Vec<Value> = serde_json::from_slice(&patch).unwrap();
+    assert!(!ops.is_empty());
+    assert_eq!(app.metrics.reviews(Outcome::Patched), 1);
+    assert_eq!(app.metrics.history_lookups(true), 1);
+}
