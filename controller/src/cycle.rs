@@ -198,7 +198,7 @@ pub async fn run_cycle(ctx: &Context) -> CycleReport {
 
 /// An upward resize to at least a size the kubelet called Infeasible, while the pod's node has
 /// not grown since, would only be refused again.
-fn blocked_by_infeasible(
+pub fn blocked_by_infeasible(
     infeasible: &HashMap<(String, String), (f64, f64)>,
     uid: &str,
     plan: &Plan,

@@ -182,7 +182,9 @@ async fn handle_kills(ctx: &Context, pod: &Pod, mode: pods::Mode, kills: &[oom::
             if let (Some(d), true) = (decision, resizable) {
                 let init =
                     !spec.is_some_and(|s| s.containers.iter().any(|c| c.name == kill.container));
-                if let Ok(mut p) = plan::plan(pod, container, init, &d, bounds) {
+                if let Ok(mut p) = plan::plan(pod, container, init, &d, bounds)
+                    && !cycle::blocked_by_infeasible(&st.infeasible, &uid, &p, bounds.pod_node)
+                {
                     p.reason = format!("OOM kill (restart {}): {}", kill.marker, p.reason);
                     cycle::recommend_only(ctx, mode, &mut p);
                     plans.push(p);

@@ -2,4 +2,8 @@
 //! must be killed, the real binary) against the simulated cluster over HTTP.
 
 mod common;
+mod faults;
+mod followup;
+mod leader;
 mod resize;
+mod seed;
