@@ -2,40 +2,29 @@
 //! (EVALUATION.md, "INPUT").
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rightsize_sim::evaluate::cli::EvaluateArgs;
 use rightsize_sim::evaluate::trace::{HEADER, TraceError, load_dir};
 
-/// A scratch directory removed on drop (std only: no extra dependency for four tests).
-struct Scratch(PathBuf);
+/// A scratch directory (tempfile's), removed on drop.
+struct Scratch(tempfile::TempDir);
 
 impl Scratch {
     fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "rightsize-sim-malformed-{}-{n}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create scratch dir");
-        Self(dir)
+        Self(tempfile::tempdir().expect("create scratch dir"))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
     }
 
     /// Writes `DIR/<workload>/<file>`, returning its path.
     fn write(&self, workload: &str, file: &str, text: &str) -> PathBuf {
-        let dir = self.0.join(workload);
+        let dir = self.0.path().join(workload);
         fs::create_dir_all(&dir).expect("create workload dir");
         let path = dir.join(file);
         fs::write(&path, text).expect("write trace");
         path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 
@@ -55,7 +44,7 @@ fn expect_error(bad_text: &str, line: usize, wanted: &str) {
     let scratch = Scratch::new();
     scratch.write("app-a", "r0.csv", &good());
     let bad = scratch.write("app-b", "r1.csv", bad_text);
-    let message = load_error(&scratch.0);
+    let message = load_error(scratch.path());
     let prefix = format!("{}:{line}: ", bad.display());
     assert!(
         message.starts_with(&prefix),
@@ -111,8 +100,8 @@ fn other_files_and_csv_less_directories_are_ignored() {
     scratch.write("app-a", "r0.csv", &good());
     scratch.write("app-a", "notes.txt", "not a trace");
     scratch.write("empty-dir", "README", "no csv here");
-    fs::write(scratch.0.join("REFERENCE.json"), "{}").expect("write");
-    let workloads = load_dir(&scratch.0).expect("loads");
+    fs::write(scratch.path().join("REFERENCE.json"), "{}").expect("write");
+    let workloads = load_dir(scratch.path()).expect("loads");
     assert_eq!(workloads.len(), 1);
     assert_eq!(workloads[0].replicas.len(), 1);
 }
@@ -121,7 +110,7 @@ fn other_files_and_csv_less_directories_are_ignored() {
 fn directory_without_workloads_is_an_error() {
     let scratch = Scratch::new();
     assert!(matches!(
-        load_dir(&scratch.0),
+        load_dir(scratch.path()),
         Err(TraceError::NoWorkloads { .. })
     ));
 }
@@ -130,7 +119,7 @@ fn directory_without_workloads_is_an_error() {
 fn evaluate_command_reports_the_trace_error() {
     let scratch = Scratch::new();
     let bad = scratch.write("app-a", "r0.csv", &format!("{HEADER}\n0,1,x,1\n"));
-    let mut args = EvaluateArgs::for_traces(&scratch.0);
+    let mut args = EvaluateArgs::for_traces(scratch.path());
     args.policies = vec!["static".to_owned()];
     let message = args.run(&mut Vec::new()).unwrap_err().to_string();
     assert!(

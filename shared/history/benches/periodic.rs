@@ -36,7 +36,7 @@ const START: i64 = 1_760_000_000 / 3600 * 3600;
 const HOURS: i64 = 2;
 const SAMPLE_SECS: i64 = 30;
 const FLUSH_SECS: i64 = 60;
-const MIB: f64 = 1_048_576.0;
+use rightsize_policy::seed::MIB;
 
 struct Rng(u64);
 

@@ -234,7 +234,7 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    const MIB: f64 = 1_048_576.0;
+    use rightsize_policy::seed::MIB;
 
     fn profile(seed: u32, hours: u32) -> UsageProfile {
         let mut p = UsageProfile::new();

@@ -60,11 +60,7 @@ pub fn shard_index(name: &str) -> Option<u32> {
 /// FNV-1a (64 bit) followed by the SplitMix64 finaliser: FNV is fixed and simple, the
 /// finaliser spreads its weak low bits over the whole word before jump hashing.
 pub fn key_hash(key: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let mut h = rightsize_policy::hash::fnv1a64(key.as_bytes());
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)

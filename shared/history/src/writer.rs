@@ -415,13 +415,4 @@ impl HistoryWriter {
     }
 }
 
-/// apimachinery `IsConfigMapKey`: `[-._a-zA-Z0-9]+`, at most 253, not `.`/`..`/`..*`.
-fn is_config_map_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 253
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
-        && key != "."
-        && !key.starts_with("..")
-}
+use rightsize_policy::workload::is_config_map_key;

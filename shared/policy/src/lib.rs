@@ -7,6 +7,7 @@
 pub mod annotations;
 pub mod config;
 pub mod controls;
+pub mod hash;
 pub mod policy;
 pub mod profile;
 pub mod quantity;

@@ -430,7 +430,7 @@ impl UsageProfile {
 mod tests {
     use super::*;
 
-    const MIB: f64 = 1_048_576.0;
+    use crate::seed::MIB;
 
     #[test]
     fn codes_never_under_report_and_stay_within_a_tenth_of_a_percent() {

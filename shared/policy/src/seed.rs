@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::policy::{Admission, Allocation, Decision, Observation, PodId, SizingPolicy};
 
 /// 1 MiB in bytes.
-pub const MIB: f64 = 1_048_576.0;
+pub const MIB: f64 = crate::quantity::MIB as f64;
 
 /// The original controller's tunables, with its documented defaults.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,15 +34,16 @@ pub struct SeedParams {
 
 impl Default for SeedParams {
     fn default() -> Self {
+        use crate::config as d;
         Self {
-            scale_up_threshold: 0.8,
-            scale_up_usage_multiplier: 1.4,
-            scale_up_min_growth: 1.2,
-            scale_down_threshold: 0.3,
-            scale_down_usage_multiplier: 2.5,
-            scale_down_min_diff: 0.2,
-            cooldown_seconds: 600.0,
-            min_request_bytes: 100.0 * MIB,
+            scale_up_threshold: d::DEFAULT_SCALE_UP_THRESHOLD,
+            scale_up_usage_multiplier: d::DEFAULT_SCALE_UP_USAGE_MULTIPLIER,
+            scale_up_min_growth: d::DEFAULT_SCALE_UP_MIN_GROWTH,
+            scale_down_threshold: d::DEFAULT_SCALE_DOWN_THRESHOLD,
+            scale_down_usage_multiplier: d::DEFAULT_SCALE_DOWN_USAGE_MULTIPLIER,
+            scale_down_min_diff: d::DEFAULT_SCALE_DOWN_MIN_DIFF,
+            cooldown_seconds: d::DEFAULT_COOLDOWN_PERIOD_SECONDS,
+            min_request_bytes: d::DEFAULT_MIN_REQUEST_MEMORY_MIB * MIB,
         }
     }
 }

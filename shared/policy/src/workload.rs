@@ -23,6 +23,8 @@ use std::fmt;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
+use crate::hash::fnv1a64;
+
 /// Pod label the Deployment controller puts on every ReplicaSet's pods
 /// (`apps/v1.DefaultDeploymentUniqueLabelKey`).
 pub const POD_TEMPLATE_HASH_LABEL: &str = "pod-template-hash";
@@ -310,11 +312,14 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
-/// FNV-1a 64 (Fowler/Noll/Vo; offset basis 0xcbf29ce484222325, prime 0x100000001b3).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// apimachinery `IsConfigMapKey`: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.` and not
+/// starting with `..` (the history store checks every key it writes with it).
+pub fn is_config_map_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= MAX_KEY_LEN
+        && key.chars().all(is_key_char)
+        && key != "."
+        && !key.starts_with("..")
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use rightsize_policy::profile::UsageProfile;
 use rightsize_policy::rightsize::{Driver, RightsizeParams, RightsizePolicy, recommend};
 use rightsize_policy::{Admission, Allocation, Observation, SizingPolicy};
 
-const MIB: f64 = 1_048_576.0;
+use rightsize_policy::seed::MIB;
 const GIB: f64 = 1024.0 * MIB;
 const HOUR: f64 = 3600.0;
 const WEEK: f64 = 168.0 * HOUR;

@@ -31,6 +31,7 @@ pub mod cli;
 mod cluster;
 pub mod config;
 mod controllers;
+pub mod duration;
 pub mod error;
 pub mod faults;
 mod kubelet;

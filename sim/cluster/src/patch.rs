@@ -59,23 +59,9 @@ fn merges_scalars(field: &str) -> bool {
     field == "finalizers"
 }
 
-/// RFC 7386 merge.
+/// JSON merge patch (RFC 7396), by the json-patch crate.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    let t = target.as_object_mut().expect("made an object");
-    for (k, v) in p {
-        if v.is_null() {
-            t.remove(k);
-        } else {
-            merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-        }
-    }
+    json_patch::merge(target, patch);
 }
 
 /// Strategic merge patch (apimachinery `strategicpatch`), limited to the directives clients send

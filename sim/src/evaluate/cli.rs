@@ -149,23 +149,11 @@ impl EvaluateArgs {
     }
 }
 
-/// Seconds from `86400`, `24h`, `90m`, `30s`, `2d` or `0`.
+/// Seconds from `86400`, `24h`, `90m`, `30s`, `2d` or `0` (the simulator's one duration
+/// parser, [`rightsize_sim_cluster::duration::parse_secs`]).
 pub fn parse_duration(text: &str) -> Result<f64, ArgError> {
-    let err = || ArgError::Duration(text.to_owned());
-    let t = text.trim();
-    let (number, unit) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
-        _ => (t, 's'),
-    };
-    let scale = match unit {
-        's' => 1.0,
-        'm' => 60.0,
-        'h' => 3600.0,
-        'd' => 86400.0,
-        _ => return Err(err()),
-    };
-    let value: f64 = parse_plain_number(number).ok_or_else(err)?;
-    Ok(value * scale)
+    rightsize_sim_cluster::duration::parse_secs(text)
+        .ok_or_else(|| ArgError::Duration(text.to_owned()))
 }
 
 /// Bytes from a Kubernetes memory quantity, read by the policy crate's parser
@@ -187,14 +175,6 @@ pub fn parse_memory(text: &str) -> Result<f64, ArgError> {
     }
     // Whole bytes: exact in f64 up to 2^53 (8 PiB).
     Ok(q.as_f64())
-}
-
-/// A non-negative decimal number without sign or exponent (`12`, `1.5`, `.5`).
-fn parse_plain_number(text: &str) -> Option<f64> {
-    let ok = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && text.chars().any(|c| c.is_ascii_digit());
-    if ok { text.parse().ok() } else { None }
 }
 
 #[cfg(test)]

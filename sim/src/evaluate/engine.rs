@@ -8,8 +8,8 @@ use rightsize_policy::{Admission, Allocation, Observation, PodId, SizingPolicy};
 use super::metrics::{Sums, Tally};
 use super::trace::Workload;
 
-/// 1 MiB in bytes.
-pub const MIB: f64 = 1_048_576.0;
+/// 1 MiB in bytes (the policy crate's).
+pub use rightsize_policy::seed::MIB;
 /// DECLARED size of a replica with no known provisioned value: 256 MiB, a common chart default.
 pub const DEFAULT_MEMORY: f64 = 256.0 * MIB;
 /// Pods are replaced every 24 h by default: a daily rollout is when admission gets to act again.

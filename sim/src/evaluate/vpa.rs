@@ -11,7 +11,7 @@ use histogram::Histogram;
 
 mod histogram;
 
-const MIB: f64 = 1_048_576.0;
+use super::engine::MIB;
 const DAY: f64 = 86400.0;
 
 /// One memory peak per container per 24 h: `--memory-aggregation-interval`

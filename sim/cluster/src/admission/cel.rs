@@ -3,6 +3,12 @@
 //! list elements), `has(path)`, string/int/bool/null literals, and field paths rooted at `object`,
 //! `oldObject` and `request` (`a.b`, `a['b']`). Anything else is an evaluation error, which the
 //! dispatcher treats under `failurePolicy` as the API server does for CEL errors (KEP-3716).
+//!
+//! Why not a CEL crate: the maintained Rust implementation (`cel-interpreter`) brings a parser
+//! generator and a value model of its own (every object would be converted from `serde_json`),
+//! a large build on two cores for the handful of expressions webhook configurations use; and
+//! the API server's CEL environment (Kubernetes' extension libraries, cost limits) is not what
+//! it implements either. This subset is small, tested, and refuses what it does not know.
 
 use serde_json::{Value, json};
 

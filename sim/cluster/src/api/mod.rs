@@ -146,38 +146,11 @@ fn parse_path(group: &str, version: &str, rest: &str) -> ApiResult<Target> {
     })
 }
 
+/// Query parameters, form-decoded (`%XX`, `+` as a space) by `form_urlencoded`.
 fn parse_query(q: Option<&str>) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.insert(decode(k), decode(v));
-    }
-    out
-}
-
-/// Percent-decoding of query components (`+` is a space in form encoding).
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
-                {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_urlencoded::parse(q.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn list_options(def: &ResourceDef, q: &HashMap<String, String>) -> ApiResult<ListOptions> {
@@ -432,7 +405,9 @@ mod tests {
         let t = parse_path("", "v1", "namespaces/a").unwrap();
         assert_eq!((t.def.plural, t.name.as_deref()), ("namespaces", Some("a")));
         assert!(parse_path("", "v1", "widgets").is_err());
-        assert_eq!(decode("a%3Db%2Cc+d"), "a=b,c d");
+        let q = parse_query(Some("labelSelector=a%3Db%2Cc+d&watch"));
+        assert_eq!(q["labelSelector"], "a=b,c d");
+        assert_eq!(q["watch"], "");
     }
 
     #[test]

@@ -63,19 +63,9 @@ fn size(s: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("{s:?} is not a quantity"))
 }
 
-/// `30s`, `10m`, `24h`, `1d`, or plain seconds.
+/// `30s`, `10m`, `24h`, `1d`, or plain seconds ([`crate::duration::parse_secs`]).
 pub fn duration_secs(s: &str) -> Result<f64, String> {
-    let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 's')) => (&s[..i], 1.0),
-        Some((i, 'm')) => (&s[..i], 60.0),
-        Some((i, 'h')) => (&s[..i], 3600.0),
-        Some((i, 'd')) => (&s[..i], 86_400.0),
-        _ => (s, 1.0),
-    };
-    num.parse::<f64>()
-        .map(|n| n * mult)
-        .map_err(|_| format!("{s:?} is not a duration"))
+    crate::duration::parse_secs(s).ok_or_else(|| format!("{s:?} is not a duration"))
 }
 
 /// Parsed traces, shared by every container that replays the same file.
