@@ -4,6 +4,7 @@
 mod common;
 mod faults;
 mod followup;
+mod job;
 mod leader;
 mod resize;
 mod seed;

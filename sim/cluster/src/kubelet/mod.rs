@@ -7,6 +7,7 @@
 //! ([`KubeletState`]): nothing outside this module reads it.
 
 mod lifecycle;
+mod no_restart;
 mod oom;
 mod scheduler;
 pub mod usage;

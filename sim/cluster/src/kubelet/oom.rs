@@ -56,6 +56,7 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
             let Some(pod_rt) = rts.get_mut(uid) else {
                 continue;
             };
+            let never = super::no_restart::never_restarts(pod);
             for (name, rt) in pod_rt.iter_mut() {
                 if let Some(until) = rt.waiting_until {
                     if now < until {
@@ -88,7 +89,12 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
                     });
                     rt.usage = 0.0;
                     rt.started = now;
-                    rt.waiting_until = (!wait.is_zero()).then(|| now + wait);
+                    rt.waiting_until = if never {
+                        // Not restarted: the container stays down (a year stands for ever).
+                        Some(now + Duration::from_secs(365 * 24 * 3600))
+                    } else {
+                        (!wait.is_zero()).then(|| now + wait)
+                    };
                 }
             }
         }
@@ -96,11 +102,16 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
             continue;
         }
         let stamp = util::now_rfc3339();
+        let never = super::no_restart::never_restarts(pod);
         let r = c.internal_update("pods", util::str_at(pod, "metadata.namespace"), util::str_at(pod, "metadata.name"), |p| {
             for st in p.pointer_mut("/status/containerStatuses").and_then(Value::as_array_mut).into_iter().flatten() {
                 let name = st["name"].as_str().unwrap_or("").to_string();
                 if let Some(k) = kills.iter().find(|k| k.container == name) {
                     let started = st.pointer("/state/running/startedAt").cloned().unwrap_or(json!(stamp));
+                    if never {
+                        super::no_restart::terminate(st, started, &stamp);
+                        continue;
+                    }
                     st["restartCount"] = json!(st["restartCount"].as_i64().unwrap_or(0) + 1);
                     st["lastState"] = json!({"terminated": {"exitCode": 137, "reason": "OOMKilled", "startedAt": started, "finishedAt": stamp, "containerID": st["containerID"]}});
                     st["containerID"] = json!(format!("sim://{}", util::new_uid()));
@@ -122,6 +133,9 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
             let s = if all_ready { "True" } else { "False" };
             super::set_condition(p, "ContainersReady", s, if all_ready { "" } else { "ContainersNotReady" }, "");
             super::set_condition(p, "Ready", s, if all_ready { "" } else { "ContainersNotReady" }, "");
+            if never {
+                super::no_restart::settle_phase(p);
+            }
         });
         if let Ok(p) = r {
             for k in &kills {
