@@ -6,5 +6,6 @@ mod faults;
 mod followup;
 mod job;
 mod leader;
+mod metrics_url;
 mod resize;
 mod seed;
