@@ -20,28 +20,35 @@
 //! first and wasteful for the second; on the development traces the square-root law beat every
 //! fixed percentage and every fixed byte count on both slack and OOM kills.
 //!
-//! With little evidence the estimate is inflated by a confidence factor
-//! `min(confidence_cap, 1 + confidence_k * confidence_hours / replica_hours)` (the shape of
-//! VPA's confidence bounds, on replica-hours observed: ten replicas watched for a day are more
-//! evidence than one): a few minutes of a fresh workload must not shrink it to its idle size.
+//! The target is that level plus headroom, and young history widens the band within which a
+//! size is left alone rather than inflating the target ([`estimate`] says how both are computed).
 //!
-//! In-place decisions: an OOM kill raises the limit at once to at least `oom_bump` × the peak that
-//! killed it (the peak seen is a lower bound of what was wanted); a peak near the limit or a
-//! target above it raises it at once (growth is never delayed); a target well below the limit
-//! (`down_hysteresis`) lowers it, at most once per `down_interval_s` per pod, so resizes stay rare.
-//! Every pod of the workload shares the profile, so one replica's burst or OOM raises the others
-//! at their next sample.
+//! In-place decisions (at most a couple a day, because each is an API call and a pod event):
+//! - an OOM kill raises the limit at once to at least `oom_bump` × the peak that killed it (the
+//!   peak seen is a lower bound of what was wanted);
+//! - a peak at `grow_at` of the limit, or a target more than `grow_hysteresis` above it, raises it
+//!   at once to the target (growth is never delayed, but a target creeping up by a few percent an
+//!   hour does not resize every hour);
+//! - a limit above the confidence band is lowered, at most once per `down_interval_s` per pod, to
+//!   the target plus `shrink_to_band` of the band: little history never shrinks a pod to the
+//!   bare target, and a pod inside the band is not touched.
+//!
+//! Admission applies the same band: a declared size between the target and the band's upper end
+//! is kept, anything else gets the target. Every pod of the workload shares the profile, so one
+//! replica's burst or OOM raises the others at their next sample.
 
 use std::collections::HashMap;
 
 use crate::policy::{Admission, Allocation, Decision, Observation, PodId, SizingPolicy};
 use crate::profile::{UsageProfile, hour_of};
 
-/// 1 MiB and 1 GiB in bytes.
-const MIB: f64 = 1_048_576.0;
-const GIB: f64 = 1024.0 * MIB;
+mod estimate;
+pub use estimate::{Driver, Recommendation, recommend};
 
-/// Tunables of the `rightsize` policy. Defaults are the values tuned on the development traces
+/// 1 MiB in bytes.
+const MIB: f64 = 1_048_576.0;
+
+/// Tunables of the `rightsize` policy. Defaults are the values chosen on the development traces
 /// (see README "Policy results"); each is a behaviour, not a per-file constant.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RightsizeParams {
@@ -57,23 +64,29 @@ pub struct RightsizeParams {
     pub weekly_jitter_hours: i64,
     /// Hours ahead of the current one looked at, so the limit rises before a weekly burst.
     pub weekly_lookahead_hours: i64,
-    /// Hours of history at which the confidence factor reaches `1 + confidence_k`.
+    /// Hours of history at which the confidence band is `1 + confidence_k` times the target.
     pub confidence_hours: f64,
-    /// Weight of the confidence factor.
+    /// Width of the confidence band (0 = no band: every size is pulled to the target).
     pub confidence_k: f64,
-    /// Upper bound of the confidence factor: the first hours of a workload would otherwise be
-    /// sized at many times their peak for hours (a x13 factor after one hour).
+    /// Upper bound of the band, as a multiple of the target (the band is infinite without
+    /// history; this keeps a first hour from leaving a pod at 100 times its peak).
     pub confidence_cap: f64,
     /// On an OOM kill the limit becomes at least this multiple of the peak that killed it.
     pub oom_bump: f64,
     /// A peak at or above this fraction of the limit raises the limit at once.
     pub grow_at: f64,
+    /// A target more than this fraction above the limit raises the limit at once.
+    pub grow_hysteresis: f64,
     /// The limit is lowered only when the target is at least this fraction below it.
     pub down_hysteresis: f64,
     /// Minimum seconds between a pod's start or last resize and a decrease.
     pub down_interval_s: f64,
-    /// Burst headroom at a 1 GiB level (bytes); it scales with the square root of the level.
+    /// Where a decrease lands inside the confidence band: 0 = the target, 1 = the band's top.
+    pub shrink_to_band: f64,
+    /// Square-root burst headroom at a 1 GiB level (bytes).
     pub burst_headroom_at_1gib: f64,
+    /// Headroom is at most this multiple of the workload's spread (level − median hourly peak).
+    pub burst_spread_factor: f64,
     /// Never size a container below this (bytes).
     pub floor_bytes: f64,
 }
@@ -88,96 +101,24 @@ impl Default for RightsizeParams {
             weekly_jitter_hours: 1,
             weekly_lookahead_hours: 1,
             confidence_hours: 24.0,
-            confidence_k: 0.5,
-            confidence_cap: 3.0,
+            confidence_k: 0.25,
+            confidence_cap: 10.0,
             oom_bump: 1.5,
             grow_at: 0.9,
+            grow_hysteresis: 0.1,
             down_hysteresis: 0.1,
             down_interval_s: 4.0 * 3600.0,
-            burst_headroom_at_1gib: 344.0 * MIB,
+            shrink_to_band: 0.5,
+            burst_headroom_at_1gib: 600.0 * MIB,
+            burst_spread_factor: 3.0,
             floor_bytes: 16.0 * MIB,
         }
     }
 }
 
-/// The limit `rightsize` wants for a workload at time `t`, with the view that set it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Recommendation {
-    /// Bytes of memory limit (the request follows the declared request/limit ratio).
-    pub bytes: f64,
-    /// Which view of the history decided.
-    pub driver: Driver,
-}
-
-/// Which view of the history set a recommendation (shown in Events and metrics).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Driver {
-    Recent,
-    Quantile,
-    Weekly,
-    Floor,
-}
-
-impl Driver {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Driver::Recent => "recent peaks",
-            Driver::Quantile => "recurring bursts",
-            Driver::Weekly => "weekly schedule",
-            Driver::Floor => "floor",
-        }
-    }
-}
-
-/// The `rightsize` recommendation from a profile: pure, shared by the webhook (admission), the
-/// controller and the evaluator. `None` when the profile holds no sample.
-pub fn recommend(
-    profile: &UsageProfile,
-    params: &RightsizeParams,
-    t: f64,
-) -> Option<Recommendation> {
-    if profile.hours_observed() == 0 {
-        return None;
-    }
-    // Evidence is replica-hours (at least one per hour with data: a profile may come from a
-    // writer that did not count replicas).
-    let observed = profile.replica_hours().max(profile.hours_observed());
-    let hour = hour_of(t);
-    let recent = profile.max_over(hour, params.recent_hours).unwrap_or(0.0);
-    let mut peaks: Vec<f64> = profile.hourly_peaks().collect();
-    let quantile = if peaks.is_empty() {
-        0.0
-    } else {
-        let rank = ((params.quantile * peaks.len() as f64) as usize).min(peaks.len() - 1);
-        *peaks.select_nth_unstable_by(rank, f64::total_cmp).1
-    };
-    let mut weekly = 0.0_f64;
-    for week in 1..=params.weekly_weeks {
-        for offset in -params.weekly_jitter_hours..=params.weekly_lookahead_hours {
-            if let Some(p) = profile.hour_peak(hour + offset - 168 * week) {
-                weekly = weekly.max(p);
-            }
-        }
-    }
-    let (mut level, mut driver) = (recent, Driver::Recent);
-    if quantile > level {
-        (level, driver) = (quantile, Driver::Quantile);
-    }
-    if weekly > level {
-        (level, driver) = (weekly, Driver::Weekly);
-    }
-    let confidence = (1.0 + params.confidence_k * params.confidence_hours / observed as f64)
-        .min(params.confidence_cap);
-    let scaled = level * confidence;
-    let headroom = params.burst_headroom_at_1gib * (level / GIB).sqrt();
-    let bytes = (scaled * params.margin).max(scaled + headroom);
-    if bytes < params.floor_bytes {
-        return Some(Recommendation {
-            bytes: params.floor_bytes,
-            driver: Driver::Floor,
-        });
-    }
-    Some(Recommendation { bytes, driver })
+/// Bytes as MiB for a person (`512 MiB`).
+fn mib(bytes: f64) -> String {
+    format!("{:.0} MiB", bytes / MIB)
 }
 
 /// Per-pod memory of the policy.
@@ -264,13 +205,26 @@ impl RightsizePolicy {
 impl SizingPolicy for RightsizePolicy {
     fn admit(&mut self, pod: PodId, declared: Allocation, t: f64) -> Admission {
         self.pods.insert(pod, PodState::started(t));
-        match self.recommendation(t) {
-            None => Admission::Declared,
-            Some(rec) => Admission::Sized(Decision {
-                allocation: declared.with_limit(rec.bytes),
-                reason: format!("sized from history ({})", rec.driver.as_str()),
-            }),
+        let rec = match self.recommendation(t) {
+            None => return Admission::Declared,
+            Some(rec) => rec,
+        };
+        if declared.limit >= rec.bytes && declared.limit <= rec.upper {
+            return Admission::Declared;
         }
+        let direction = if declared.limit < rec.bytes {
+            "too small for the workload's peaks"
+        } else {
+            "far above what the workload uses"
+        };
+        Admission::Sized(Decision {
+            allocation: declared.with_limit(rec.bytes),
+            reason: format!(
+                "sized from history ({}): declared limit {} is {direction}",
+                rec.driver.as_str(),
+                mib(declared.limit)
+            ),
+        })
     }
 
     fn observe(&mut self, obs: &Observation) -> Option<Decision> {
@@ -298,19 +252,42 @@ impl SizingPolicy for RightsizePolicy {
         let limit = obs.current.limit;
         if obs.oom {
             let new = rec.bytes.max(obs.peak * p.oom_bump);
-            return self.decide(obs, new, format!("OOM kill at {:.0} bytes", obs.peak));
-        }
-        if rec.bytes > limit || obs.peak >= p.grow_at * limit {
-            let new = rec.bytes.max(obs.peak * p.margin);
-            if new > limit {
-                return self.decide(obs, new, format!("usage grew ({})", rec.driver.as_str()));
-            }
-        }
-        if rec.bytes < limit * (1.0 - p.down_hysteresis) && obs.t - since >= p.down_interval_s {
             return self.decide(
                 obs,
-                rec.bytes,
-                format!("usage fell ({})", rec.driver.as_str()),
+                new,
+                format!(
+                    "OOM kill at a peak of {}: limit raised to {} (at least {}x the peak)",
+                    mib(obs.peak),
+                    mib(new),
+                    p.oom_bump
+                ),
+            );
+        }
+        let near = obs.peak >= p.grow_at * limit;
+        if near || rec.bytes > limit * (1.0 + p.grow_hysteresis) {
+            let new = rec.bytes.max(obs.peak * p.margin);
+            if new > limit {
+                let why = if near {
+                    format!("peak {} is near the limit {}", mib(obs.peak), mib(limit))
+                } else {
+                    format!("the workload's peaks ({}) grew", rec.driver.as_str())
+                };
+                return self.decide(obs, new, format!("usage grew: {why}"));
+            }
+        }
+        let keep_below = rec.upper.max(rec.bytes / (1.0 - p.down_hysteresis));
+        if limit > keep_below && obs.t - since >= p.down_interval_s {
+            let new = rec.bytes + p.shrink_to_band * (rec.upper - rec.bytes);
+            return self.decide(
+                obs,
+                new,
+                format!(
+                    "usage fell ({}): limit {} is above the {} the history supports; lowered to {}",
+                    rec.driver.as_str(),
+                    mib(limit),
+                    mib(keep_below),
+                    mib(new)
+                ),
             );
         }
         None

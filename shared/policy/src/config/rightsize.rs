@@ -1,6 +1,8 @@
 //! The tunables of our policy (`rightsize`): one `RIGHTSIZE_*` variable and flag per field of
 //! [`RightsizeParams`], with its defaults. Memory amounts are Kubernetes quantities (`344Mi`).
-use super::{ConfigError, at_least, fraction, memory, non_negative, number, ratio, whole};
+use super::{
+    ConfigError, at_least, fraction, fraction_closed, memory, non_negative, number, ratio, whole,
+};
 use crate::profile::HISTORY_HOURS;
 use crate::rightsize::RightsizeParams;
 
@@ -20,28 +22,41 @@ pub const DEFAULT_RIGHTSIZE_WEEKLY_WEEKS: i64 = 2;
 pub const DEFAULT_RIGHTSIZE_WEEKLY_JITTER_HOURS: i64 = 1;
 /// `RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS`: the limit rises an hour before a weekly burst.
 pub const DEFAULT_RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS: i64 = 1;
-/// `RIGHTSIZE_CONFIDENCE_HOURS`: after a day of observed hours the confidence factor is 1 + k;
-/// it keeps falling as history grows.
+/// `RIGHTSIZE_CONFIDENCE_HOURS`: after a day of observed hours the confidence band reaches
+/// 1 + k times the target; it keeps narrowing as history grows.
 pub const DEFAULT_RIGHTSIZE_CONFIDENCE_HOURS: f64 = 24.0;
-/// `RIGHTSIZE_CONFIDENCE_K`: a fresh workload's estimate is x1.5 after a day, x1.04 after two
-/// weeks, so a few quiet minutes never shrink it to its idle size.
-pub const DEFAULT_RIGHTSIZE_CONFIDENCE_K: f64 = 0.5;
-/// `RIGHTSIZE_CONFIDENCE_CAP`: the confidence factor never exceeds x3, so the first hours of a
-/// workload are not sized at ten times their peak while history builds up.
-pub const DEFAULT_RIGHTSIZE_CONFIDENCE_CAP: f64 = 3.0;
+/// `RIGHTSIZE_CONFIDENCE_K`: the band (sizes left alone) reaches x4 the target after 2 hours,
+/// x1.25 after a day, x1.02 after two weeks, so a few quiet minutes never shrink a pod to its
+/// idle size. It widens the band only, never the target (VPA's rule for young history).
+pub const DEFAULT_RIGHTSIZE_CONFIDENCE_K: f64 = 0.25;
+/// `RIGHTSIZE_CONFIDENCE_CAP`: the band never exceeds x10 the target, so a first hour of
+/// history already pulls a pod declared at a hundred times its use down.
+pub const DEFAULT_RIGHTSIZE_CONFIDENCE_CAP: f64 = 10.0;
 /// `RIGHTSIZE_OOM_BUMP`: the peak seen at an OOM kill is a lower bound of what was wanted, so
 /// the limit jumps well past it (VPA: x1.2).
 pub const DEFAULT_RIGHTSIZE_OOM_BUMP: f64 = 1.5;
 /// `RIGHTSIZE_GROW_AT`: a peak within 10 % of the limit raises it at once (growth is never
 /// delayed).
 pub const DEFAULT_RIGHTSIZE_GROW_AT: f64 = 0.9;
+/// `RIGHTSIZE_GROW_HYSTERESIS`: a target 10 % above the limit raises it before any peak reaches
+/// it (another replica's burst), but a target creeping up an hour at a time does not resize
+/// every hour.
+pub const DEFAULT_RIGHTSIZE_GROW_HYSTERESIS: f64 = 0.1;
+/// `RIGHTSIZE_SHRINK_TO_BAND`: a decrease lands halfway between the target and the top of the
+/// confidence band, so young history is trimmed in one step without going to the bare target.
+pub const DEFAULT_RIGHTSIZE_SHRINK_TO_BAND: f64 = 0.5;
 /// `RIGHTSIZE_DOWN_HYSTERESIS`: a decrease must save at least 10 %, so resizes stay rare.
 pub const DEFAULT_RIGHTSIZE_DOWN_HYSTERESIS: f64 = 0.1;
 /// `RIGHTSIZE_DOWN_INTERVAL_SECONDS`: at most one decrease per pod every 4 h.
 pub const DEFAULT_RIGHTSIZE_DOWN_INTERVAL_SECONDS: f64 = 4.0 * 3600.0;
 /// `RIGHTSIZE_BURST_HEADROOM_AT_1GI`: burst headroom at a 1 GiB level, growing with the square
-/// root of the level (the law that beat every fixed percentage on the development traces).
-pub const DEFAULT_RIGHTSIZE_BURST_HEADROOM_AT_1GI: &str = "344Mi";
+/// root of the level (the law that beat every fixed percentage on the development traces), for a
+/// workload whose spread allows it (next constant).
+pub const DEFAULT_RIGHTSIZE_BURST_HEADROOM_AT_1GI: &str = "600Mi";
+/// `RIGHTSIZE_BURST_SPREAD_FACTOR`: headroom is at most 3x the workload's own spread (level −
+/// median hourly peak), so a steady task whose peaks stay within 3 % of their median gets about
+/// 10 % of room, not hundreds of MiB.
+pub const DEFAULT_RIGHTSIZE_BURST_SPREAD_FACTOR: f64 = 3.0;
 /// `RIGHTSIZE_FLOOR`: the smallest size handed out; far below VPA's 250 MiB, because services of
 /// a few tens of MiB exist (see [`crate::rightsize`]).
 pub const DEFAULT_RIGHTSIZE_FLOOR: &str = "16Mi";
@@ -154,6 +169,24 @@ pub struct RightsizeArgs {
         default_value_t = DEFAULT_RIGHTSIZE_GROW_AT.to_string()
     )]
     pub rightsize_grow_at: String,
+    /// A target this fraction above the limit raises it at once (>= 0).
+    #[arg(
+        long,
+        env = "RIGHTSIZE_GROW_HYSTERESIS",
+        allow_negative_numbers = true,
+        value_name = "FRACTION",
+        default_value_t = DEFAULT_RIGHTSIZE_GROW_HYSTERESIS.to_string()
+    )]
+    pub rightsize_grow_hysteresis: String,
+    /// Where a decrease lands in the confidence band: 0 = the target, 1 = the band's top.
+    #[arg(
+        long,
+        env = "RIGHTSIZE_SHRINK_TO_BAND",
+        allow_negative_numbers = true,
+        value_name = "FRACTION",
+        default_value_t = DEFAULT_RIGHTSIZE_SHRINK_TO_BAND.to_string()
+    )]
+    pub rightsize_shrink_to_band: String,
     /// The limit is lowered only when the target is at least this fraction below it, in [0, 1).
     #[arg(
         long,
@@ -182,6 +215,16 @@ pub struct RightsizeArgs {
         default_value = DEFAULT_RIGHTSIZE_BURST_HEADROOM_AT_1GI
     )]
     pub rightsize_burst_headroom_at_1gi: String,
+    /// Headroom is at most this multiple of the workload's spread, level − median hourly peak
+    /// (>= 0).
+    #[arg(
+        long,
+        env = "RIGHTSIZE_BURST_SPREAD_FACTOR",
+        allow_negative_numbers = true,
+        value_name = "FACTOR",
+        default_value_t = DEFAULT_RIGHTSIZE_BURST_SPREAD_FACTOR.to_string()
+    )]
+    pub rightsize_burst_spread_factor: String,
     /// Smallest size of a container, a memory quantity.
     #[arg(
         long,
@@ -208,9 +251,12 @@ impl Default for RightsizeArgs {
             rightsize_confidence_cap: DEFAULT_RIGHTSIZE_CONFIDENCE_CAP.to_string(),
             rightsize_oom_bump: DEFAULT_RIGHTSIZE_OOM_BUMP.to_string(),
             rightsize_grow_at: DEFAULT_RIGHTSIZE_GROW_AT.to_string(),
+            rightsize_grow_hysteresis: DEFAULT_RIGHTSIZE_GROW_HYSTERESIS.to_string(),
+            rightsize_shrink_to_band: DEFAULT_RIGHTSIZE_SHRINK_TO_BAND.to_string(),
             rightsize_down_hysteresis: DEFAULT_RIGHTSIZE_DOWN_HYSTERESIS.to_string(),
             rightsize_down_interval_seconds: DEFAULT_RIGHTSIZE_DOWN_INTERVAL_SECONDS.to_string(),
             rightsize_burst_headroom_at_1gi: DEFAULT_RIGHTSIZE_BURST_HEADROOM_AT_1GI.to_owned(),
+            rightsize_burst_spread_factor: DEFAULT_RIGHTSIZE_BURST_SPREAD_FACTOR.to_string(),
             rightsize_floor: DEFAULT_RIGHTSIZE_FLOOR.to_owned(),
         }
     }
@@ -266,6 +312,14 @@ impl RightsizeArgs {
             )?,
             oom_bump: at_least("RIGHTSIZE_OOM_BUMP", &self.rightsize_oom_bump, 1.0)?,
             grow_at: ratio("RIGHTSIZE_GROW_AT", &self.rightsize_grow_at)?,
+            grow_hysteresis: non_negative(
+                "RIGHTSIZE_GROW_HYSTERESIS",
+                &self.rightsize_grow_hysteresis,
+            )?,
+            shrink_to_band: fraction_closed(
+                "RIGHTSIZE_SHRINK_TO_BAND",
+                &self.rightsize_shrink_to_band,
+            )?,
             down_hysteresis: fraction(
                 "RIGHTSIZE_DOWN_HYSTERESIS",
                 &self.rightsize_down_hysteresis,
@@ -277,6 +331,10 @@ impl RightsizeArgs {
             burst_headroom_at_1gib: memory(
                 "RIGHTSIZE_BURST_HEADROOM_AT_1GI",
                 &self.rightsize_burst_headroom_at_1gi,
+            )?,
+            burst_spread_factor: non_negative(
+                "RIGHTSIZE_BURST_SPREAD_FACTOR",
+                &self.rightsize_burst_spread_factor,
             )?,
             floor_bytes: memory("RIGHTSIZE_FLOOR", &self.rightsize_floor)?,
         })

@@ -40,7 +40,7 @@ fn variables() -> impl Iterator<Item = &'static str> {
 }
 
 /// One per field of `RightsizeParams`.
-pub(super) const RIGHTSIZE_VARIABLES: [&str; 15] = [
+pub(super) const RIGHTSIZE_VARIABLES: [&str; 18] = [
     "RIGHTSIZE_MARGIN",
     "RIGHTSIZE_RECENT_HOURS",
     "RIGHTSIZE_QUANTILE",
@@ -52,9 +52,12 @@ pub(super) const RIGHTSIZE_VARIABLES: [&str; 15] = [
     "RIGHTSIZE_CONFIDENCE_CAP",
     "RIGHTSIZE_OOM_BUMP",
     "RIGHTSIZE_GROW_AT",
+    "RIGHTSIZE_GROW_HYSTERESIS",
+    "RIGHTSIZE_SHRINK_TO_BAND",
     "RIGHTSIZE_DOWN_HYSTERESIS",
     "RIGHTSIZE_DOWN_INTERVAL_SECONDS",
     "RIGHTSIZE_BURST_HEADROOM_AT_1GI",
+    "RIGHTSIZE_BURST_SPREAD_FACTOR",
     "RIGHTSIZE_FLOOR",
 ];
 
@@ -122,7 +125,7 @@ fn help_shows_each_variable_and_default() {
         "[default: rightsize]",
         "--rightsize-burst-headroom-at-1gi <QUANTITY>",
         "[env: RIGHTSIZE_FLOOR=",
-        "[default: 344Mi]",
+        "[default: 600Mi]",
         "[default: 14400]",
     ] {
         assert!(help.contains(needle), "{needle} missing from\n{help}");

@@ -28,7 +28,7 @@ fn rightsize_defaults_are_those_of_the_policy() {
         "config and policy defaults agree"
     );
     // The quantities, spelled as a person would.
-    assert_eq!(p.burst_headroom_at_1gib, 344.0 * MIB);
+    assert_eq!(p.burst_headroom_at_1gib, 600.0 * MIB);
     assert_eq!(p.floor_bytes, 16.0 * MIB);
 }
 
@@ -57,12 +57,18 @@ fn rightsize_flags_override_the_defaults() {
         "2",
         "--rightsize-grow-at",
         "0.8",
+        "--rightsize-grow-hysteresis",
+        "0.5",
+        "--rightsize-shrink-to-band",
+        "1",
         "--rightsize-down-hysteresis",
         "0",
         "--rightsize-down-interval-seconds",
         "3600",
         "--rightsize-burst-headroom-at-1gi",
         "0.5Gi",
+        "--rightsize-burst-spread-factor",
+        "2.5",
         "--rightsize-floor",
         "100M",
     ]);
@@ -80,9 +86,12 @@ fn rightsize_flags_override_the_defaults() {
             confidence_cap: 2.0,
             oom_bump: 2.0,
             grow_at: 0.8,
+            grow_hysteresis: 0.5,
             down_hysteresis: 0.0,
             down_interval_s: 3600.0,
+            shrink_to_band: 1.0,
             burst_headroom_at_1gib: 512.0 * MIB,
+            burst_spread_factor: 2.5,
             floor_bytes: 100e6,
         }
     );
@@ -91,6 +100,18 @@ fn rightsize_flags_override_the_defaults() {
 #[test]
 fn invalid_rightsize_values_are_reported_with_the_variable_name() {
     let cases: &[(&[&str], &str)] = &[
+        (
+            &["--rightsize-shrink-to-band", "1.5"],
+            "RIGHTSIZE_SHRINK_TO_BAND=1.5: expected a fraction in [0, 1]",
+        ),
+        (
+            &["--rightsize-grow-hysteresis=-0.1"],
+            "RIGHTSIZE_GROW_HYSTERESIS=-0.1: must not be negative",
+        ),
+        (
+            &["--rightsize-burst-spread-factor", "x"],
+            "RIGHTSIZE_BURST_SPREAD_FACTOR=x: not a number",
+        ),
         (
             &["--rightsize-margin", "abc"],
             "RIGHTSIZE_MARGIN=abc: not a number",
