@@ -13,12 +13,12 @@
 //!    ago. Weekly batch jobs and backups come back at the same time: the limit rises before them
 //!    and falls after, instead of holding a weekly peak all week.
 //!
-//! Headroom over that level grows with the *square root* of the level
-//! (`burst_headroom_at_1gib` × √(level / 1 GiB), at least `margin`): the next jump of a small
+//! Headroom over that level grows less than in proportion to it
+//! (`burst_headroom_at_1gib` × (level / 1 GiB)^0.6, at least `margin`): the next jump of a small
 //! container is large relative to its size (a 20 MiB service that bursts to 90 MiB), that of a
-//! 30 GiB VM small relative to its size. A fixed percentage (VPA's 15 %) is too little for the
-//! first and wasteful for the second; on the development traces the square-root law beat every
-//! fixed percentage and every fixed byte count on both slack and OOM kills.
+//! 30 GiB VM small relative to its size. It is capped by a multiple of the workload's own spread
+//! (how far its peaks rise above their median), so a steady batch task is sized tight while a
+//! VM that has tripled its memory before keeps the room.
 //!
 //! The target is that level plus headroom, and young history widens the band within which a
 //! size is left alone rather than inflating the target ([`estimate`] says how both are computed).
@@ -83,8 +83,10 @@ pub struct RightsizeParams {
     pub down_interval_s: f64,
     /// Where a decrease lands inside the confidence band: 0 = the target, 1 = the band's top.
     pub shrink_to_band: f64,
-    /// Square-root burst headroom at a 1 GiB level (bytes).
+    /// Burst headroom at a 1 GiB level (bytes); it scales with level^`burst_exponent`.
     pub burst_headroom_at_1gib: f64,
+    /// Exponent of the burst-headroom law (0.5 would be the square root of the level).
+    pub burst_exponent: f64,
     /// Headroom is at most this multiple of the workload's spread (level − median hourly peak).
     pub burst_spread_factor: f64,
     /// Never size a container below this (bytes).
@@ -101,15 +103,16 @@ impl Default for RightsizeParams {
             weekly_jitter_hours: 1,
             weekly_lookahead_hours: 1,
             confidence_hours: 24.0,
-            confidence_k: 0.25,
+            confidence_k: 0.05,
             confidence_cap: 10.0,
             oom_bump: 1.5,
             grow_at: 0.9,
-            grow_hysteresis: 0.1,
+            grow_hysteresis: 0.2,
             down_hysteresis: 0.1,
             down_interval_s: 4.0 * 3600.0,
             shrink_to_band: 0.5,
-            burst_headroom_at_1gib: 600.0 * MIB,
+            burst_headroom_at_1gib: 550.0 * MIB,
+            burst_exponent: 0.6,
             burst_spread_factor: 3.0,
             floor_bytes: 16.0 * MIB,
         }

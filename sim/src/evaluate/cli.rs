@@ -23,6 +23,11 @@ pub enum EvaluateError {
     Trace(#[from] TraceError),
     #[error("unknown policy `{name}`; known: {known}")]
     UnknownPolicy { name: String, known: String },
+    #[error("cannot write the picture {}: {source}", path.display())]
+    Svg {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write the report: {0}")]
     Write(#[from] std::io::Error),
     #[error("cannot serialise the report: {0}")]
@@ -77,6 +82,10 @@ pub struct EvaluateArgs {
     /// Also report every workload.
     #[arg(long)]
     pub per_workload: bool,
+    /// Also write a picture of slack against OOM kills (one panel per source and overall, one
+    /// point per policy) to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     #[command(
         flatten,
         next_help_heading = "Policy seed (the original controller's variables)"
@@ -96,6 +105,7 @@ impl EvaluateArgs {
             default_memory: DEFAULT_MEMORY,
             json: false,
             per_workload: false,
+            svg: None,
             seed: SeedArgs::default(),
             rightsize: RightsizeArgs::default(),
         }
@@ -139,6 +149,14 @@ impl EvaluateArgs {
         };
         let runs = super::replay_all(&workloads, &policies, &options);
         let report = Report::new(&runs, self.per_workload);
+        if let Some(path) = &self.svg {
+            std::fs::write(path, super::svg::render(&report)).map_err(|source| {
+                EvaluateError::Svg {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        }
         if self.json {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;

@@ -40,7 +40,7 @@ fn variables() -> impl Iterator<Item = &'static str> {
 }
 
 /// One per field of `RightsizeParams`.
-pub(super) const RIGHTSIZE_VARIABLES: [&str; 18] = [
+pub(super) const RIGHTSIZE_VARIABLES: [&str; 19] = [
     "RIGHTSIZE_MARGIN",
     "RIGHTSIZE_RECENT_HOURS",
     "RIGHTSIZE_QUANTILE",
@@ -57,6 +57,7 @@ pub(super) const RIGHTSIZE_VARIABLES: [&str; 18] = [
     "RIGHTSIZE_DOWN_HYSTERESIS",
     "RIGHTSIZE_DOWN_INTERVAL_SECONDS",
     "RIGHTSIZE_BURST_HEADROOM_AT_1GI",
+    "RIGHTSIZE_BURST_EXPONENT",
     "RIGHTSIZE_BURST_SPREAD_FACTOR",
     "RIGHTSIZE_FLOOR",
 ];
@@ -125,7 +126,7 @@ fn help_shows_each_variable_and_default() {
         "[default: rightsize]",
         "--rightsize-burst-headroom-at-1gi <QUANTITY>",
         "[env: RIGHTSIZE_FLOOR=",
-        "[default: 600Mi]",
+        "[default: 550Mi]",
         "[default: 14400]",
     ] {
         assert!(help.contains(needle), "{needle} missing from\n{help}");

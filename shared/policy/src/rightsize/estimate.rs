@@ -8,12 +8,13 @@
 //!
 //! **Target** = level + headroom. The headroom is the *smaller* of two amounts, never below
 //! `margin`:
-//! - the square-root law `burst_headroom_at_1gib` × √(level / 1 GiB): the next jump of a small
-//!   container is large relative to its size, that of a 30 GiB VM small relative to its size;
+//! - the power law `burst_headroom_at_1gib` × (level / 1 GiB)^`burst_exponent` (0.6): the next
+//!   jump of a small container is large relative to its size, that of a 30 GiB VM small
+//!   relative to its size;
 //! - `burst_spread_factor` × the workload's own spread, level − median hourly peak: a workload
 //!   whose peaks never strayed far from their median (a steady batch task) has shown no burst to
 //!   make room for, while one that jumps (a VM that triples its memory for an hour) keeps the
-//!   whole square-root room.
+//!   whole power-law room.
 //!
 //! **Band** = target × `min(confidence_cap, 1 + confidence_k × confidence_hours / hours)`, with
 //! `hours` the wall-clock hours of history (not replica-hours: ten replicas watched for an hour
@@ -99,9 +100,9 @@ pub fn recommend(
     if weekly > level {
         (level, driver) = (weekly, Driver::Weekly);
     }
-    let square_root = params.burst_headroom_at_1gib * (level / GIB).sqrt();
+    let power_law = params.burst_headroom_at_1gib * (level / GIB).powf(params.burst_exponent);
     let spread = params.burst_spread_factor * (level - median).max(0.0);
-    let headroom = square_root.min(spread).max(level * (params.margin - 1.0));
+    let headroom = power_law.min(spread).max(level * (params.margin - 1.0));
     let mut bytes = level + headroom;
     if bytes < params.floor_bytes {
         (bytes, driver) = (params.floor_bytes, Driver::Floor);

@@ -28,7 +28,7 @@ fn rightsize_defaults_are_those_of_the_policy() {
         "config and policy defaults agree"
     );
     // The quantities, spelled as a person would.
-    assert_eq!(p.burst_headroom_at_1gib, 600.0 * MIB);
+    assert_eq!(p.burst_headroom_at_1gib, 550.0 * MIB);
     assert_eq!(p.floor_bytes, 16.0 * MIB);
 }
 
@@ -67,6 +67,8 @@ fn rightsize_flags_override_the_defaults() {
         "3600",
         "--rightsize-burst-headroom-at-1gi",
         "0.5Gi",
+        "--rightsize-burst-exponent",
+        "0.5",
         "--rightsize-burst-spread-factor",
         "2.5",
         "--rightsize-floor",
@@ -91,6 +93,7 @@ fn rightsize_flags_override_the_defaults() {
             down_interval_s: 3600.0,
             shrink_to_band: 1.0,
             burst_headroom_at_1gib: 512.0 * MIB,
+            burst_exponent: 0.5,
             burst_spread_factor: 2.5,
             floor_bytes: 100e6,
         }
@@ -107,6 +110,10 @@ fn invalid_rightsize_values_are_reported_with_the_variable_name() {
         (
             &["--rightsize-grow-hysteresis=-0.1"],
             "RIGHTSIZE_GROW_HYSTERESIS=-0.1: must not be negative",
+        ),
+        (
+            &["--rightsize-burst-exponent", "2"],
+            "RIGHTSIZE_BURST_EXPONENT=2: expected a fraction in [0, 1]",
         ),
         (
             &["--rightsize-burst-spread-factor", "x"],
