@@ -104,7 +104,7 @@ fn oom_kill_bumps_limit_before_next_sample() {
         .observe(&obs(1, 48.0 * HOUR, 900.0 * MIB, current))
         .expect("an OOM kill resizes at once");
     assert!(
-        d.allocation.limit >= 1.5 * 900.0 * MIB,
+        d.allocation.limit >= 2.5 * 900.0 * MIB,
         "{}",
         d.allocation.limit
     );

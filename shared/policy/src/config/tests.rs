@@ -126,7 +126,7 @@ fn help_shows_each_variable_and_default() {
         "[default: rightsize]",
         "--rightsize-burst-headroom-at-1gi <QUANTITY>",
         "[env: RIGHTSIZE_FLOOR=",
-        "[default: 550Mi]",
+        "[default: 525Mi]",
         "[default: 14400]",
     ] {
         assert!(help.contains(needle), "{needle} missing from\n{help}");

@@ -28,7 +28,7 @@ fn rightsize_defaults_are_those_of_the_policy() {
         "config and policy defaults agree"
     );
     // The quantities, spelled as a person would.
-    assert_eq!(p.burst_headroom_at_1gib, 550.0 * MIB);
+    assert_eq!(p.burst_headroom_at_1gib, 525.0 * MIB);
     assert_eq!(p.floor_bytes, 16.0 * MIB);
 }
 
