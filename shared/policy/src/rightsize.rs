@@ -215,18 +215,11 @@ impl SizingPolicy for RightsizePolicy {
         if declared.limit >= rec.bytes && declared.limit <= rec.upper {
             return Admission::Declared;
         }
-        let direction = if declared.limit < rec.bytes {
-            "too small for the workload's peaks"
-        } else {
-            "far above what the workload uses"
-        };
+        // The reason depends on the history only, not on the pod: the webhook quotes it in an
+        // annotation that must be the same for every pod of a workload.
         Admission::Sized(Decision {
             allocation: declared.with_limit(rec.bytes),
-            reason: format!(
-                "sized from history ({}): declared limit {} is {direction}",
-                rec.driver.as_str(),
-                mib(declared.limit)
-            ),
+            reason: format!("sized from history ({})", rec.driver.as_str()),
         })
     }
 
