@@ -16,7 +16,7 @@ struct All {
 }
 
 /// Every setting that holds a number (seconds, ratios, multipliers, hours, MiB, quantities).
-const NUMERIC: [&str; 24] = [
+const NUMERIC: [&str; 28] = [
     "METRICS_FETCH_INTERVAL",
     "SCALE_UP_THRESHOLD",
     "SCALE_UP_USAGE_MULTIPLIER",
@@ -37,9 +37,13 @@ const NUMERIC: [&str; 24] = [
     "RIGHTSIZE_CONFIDENCE_CAP",
     "RIGHTSIZE_OOM_BUMP",
     "RIGHTSIZE_GROW_AT",
+    "RIGHTSIZE_GROW_HYSTERESIS",
+    "RIGHTSIZE_SHRINK_TO_BAND",
     "RIGHTSIZE_DOWN_HYSTERESIS",
     "RIGHTSIZE_DOWN_INTERVAL_SECONDS",
     "RIGHTSIZE_BURST_HEADROOM_AT_1GI",
+    "RIGHTSIZE_BURST_EXPONENT",
+    "RIGHTSIZE_BURST_SPREAD_FACTOR",
     "RIGHTSIZE_FLOOR",
 ];
 
