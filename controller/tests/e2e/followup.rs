@@ -34,7 +34,8 @@ async fn infeasible_resize_is_set_back_to_the_actual_values_and_not_retried_upwa
     )
     .await;
     running(&pods, "stuck").await;
-    let ctl = Controller::start(&sim, &[]).await;
+    // A target well above what the node can hold (about 3x the usage).
+    let ctl = Controller::start(&sim, &["--rightsize-margin", "3"]).await;
     let notes = eventually("ResizeInfeasible event", || async {
         Some(events(&client, "stuck", "ResizeInfeasible").await).filter(|n| !n.is_empty())
     })
@@ -92,7 +93,12 @@ async fn deferred_resize_is_not_resent_and_is_lowered_toward_what_fits_after_the
     )
     .await;
     running(&pods, "grow").await;
-    let ctl = Controller::start(&sim, &["--resize-deferred-wait", "1"]).await;
+    // A target well above what the node can hold (about 3x the usage).
+    let ctl = Controller::start(
+        &sim,
+        &["--resize-deferred-wait", "1", "--rightsize-margin", "3"],
+    )
+    .await;
     let notes = eventually("ResizeDeferred event", || async {
         Some(events(&client, "grow", "ResizeDeferred").await).filter(|n| !n.is_empty())
     })

@@ -20,7 +20,8 @@ async fn ramping_usage_is_resized_up_before_its_first_oom_kill() {
     )
     .await;
     running(&pods, "ramp").await;
-    let ctl = Controller::start(&sim, &[]).await;
+    // Steps of 50 % keep ahead of a ramp sampled every 0.3 s (some cycles have no fresh sample).
+    let ctl = Controller::start(&sim, &["--rightsize-margin", "1.5"]).await;
     // The ramp ends at 400Mi, twice the declared limit: it must be followed without a kill.
     let grown = eventually("limit above the end of the ramp", || async {
         let p = pods.get("ramp").await.ok()?;
