@@ -83,9 +83,7 @@ pub fn id(pod: &Pod) -> PodId {
 
 /// [`id`] from the UID alone.
 pub fn id_of_uid(uid: &str) -> PodId {
-    uid.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    rightsize_policy::hash::fnv1a64(uid.as_bytes())
 }
 
 pub fn is_running(pod: &Pod) -> bool {
