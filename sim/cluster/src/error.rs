@@ -190,6 +190,17 @@ impl ApiError {
         )
         .with_details(json!({"name": name, "group": group, "kind": plural}))
     }
+    /// 403 `Forbidden` naming an object, as `apierrors.NewForbidden` (what
+    /// `admission.NewForbidden` gives LimitRanger and ResourceQuota): `pods "x" is forbidden: …`.
+    pub fn forbidden_object(group: &str, plural: &str, name: &str, err: &str) -> Self {
+        let what = qualified(plural, group);
+        Self::new(
+            403,
+            "Forbidden",
+            format!("{what} {name:?} is forbidden: {err}"),
+        )
+        .with_details(json!({"name": name, "group": group, "kind": plural}))
+    }
     /// 409 `Conflict` on a stale resourceVersion, with the real server's wording.
     pub fn conflict(group: &str, plural: &str, name: &str) -> Self {
         let what = qualified(plural, group);

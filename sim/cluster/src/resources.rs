@@ -245,6 +245,113 @@ pub static RESOURCES: &[ResourceDef] = &[
         "replicasets",
         &["status.replicas"]
     ),
+    // --- issue 12 part B (sim-kinds): policy and workload kinds. Names, short names and
+    // subresources as the real server's discovery lists them (kubernetes `pkg/registry/*/rest`).
+    def!(
+        "",
+        "v1",
+        "limitranges",
+        "limitrange",
+        "LimitRange",
+        true,
+        &["limits"],
+        RW,
+        &[],
+        "limitranges",
+        &[]
+    ),
+    def!(
+        "",
+        "v1",
+        "resourcequotas",
+        "resourcequota",
+        "ResourceQuota",
+        true,
+        &["quota"],
+        RW,
+        &["status"],
+        "resourcequotas",
+        &[]
+    ),
+    def!(
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        "PodDisruptionBudget",
+        true,
+        &["pdb"],
+        RW,
+        &["status"],
+        "poddisruptionbudgets",
+        &[]
+    ),
+    def!(
+        "apps",
+        "v1",
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        true,
+        &["sts"],
+        RW,
+        &["status", "scale"],
+        "statefulsets",
+        &[]
+    ),
+    def!(
+        "apps",
+        "v1",
+        "daemonsets",
+        "daemonset",
+        "DaemonSet",
+        true,
+        &["ds"],
+        RW,
+        &["status"],
+        "daemonsets",
+        &[]
+    ),
+    def!(
+        "apps",
+        "v1",
+        "controllerrevisions",
+        "controllerrevision",
+        "ControllerRevision",
+        true,
+        &[],
+        RW,
+        &[],
+        "controllerrevisions",
+        &[]
+    ),
+    def!(
+        "batch",
+        "v1",
+        "jobs",
+        "job",
+        "Job",
+        true,
+        &[],
+        RW,
+        &["status"],
+        "jobs",
+        &["status.successful"]
+    ),
+    def!(
+        "batch",
+        "v1",
+        "cronjobs",
+        "cronjob",
+        "CronJob",
+        true,
+        &["cj"],
+        RW,
+        &["status"],
+        "cronjobs",
+        &[]
+    ),
+    // --- end of sim-kinds block.
     def!(
         "admissionregistration.k8s.io",
         "v1",
@@ -319,6 +426,8 @@ pub fn by_storage(storage: &str) -> &'static ResourceDef {
             r.storage == storage
                 && (r.group.is_empty()
                     || r.group == "apps"
+                    || r.group == "batch"
+                    || r.group == "policy"
                     || r.group == "coordination.k8s.io"
                     || r.group == "admissionregistration.k8s.io")
         })

@@ -10,7 +10,10 @@
 
 mod cel;
 mod client;
+pub(crate) mod limitranger;
 mod matching;
+mod policy;
+pub(crate) mod quota;
 
 use std::time::Duration;
 

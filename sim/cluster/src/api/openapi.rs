@@ -109,6 +109,7 @@ mod tests {
                     .is_some_and(serde_json::Map::is_empty)
             })
         );
-        assert!(group_version("apis/batch/v1", KubeVersion::V1_33).is_none());
+        assert!(group_version("apis/batch/v1", KubeVersion::V1_33).is_some());
+        assert!(group_version("apis/storage.k8s.io/v1", KubeVersion::V1_33).is_none());
     }
 }

@@ -1,7 +1,8 @@
-//! The simulated controller manager: the Deployment and ReplicaSet controllers, run as one loop
+//! The simulated controller manager: the Deployment, ReplicaSet and resource quota controllers, run as one loop
 //! that wakes on any store change (debounced to the configured tick) or at least once a second.
 
 mod deployment;
+mod quota;
 mod replicaset;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub fn spawn(cluster: Arc<Cluster>) -> Vec<JoinHandle<()>> {
         loop {
             deployment::reconcile_all(&cluster).await;
             rs.reconcile_all(&cluster).await;
+            quota::reconcile_all(&cluster);
             tokio::time::sleep(cluster.config.tick).await;
             let _ = tokio::time::timeout(RESYNC, changes.changed()).await;
         }

@@ -238,6 +238,31 @@ impl Quantity {
         round_away(self.nanos, NANO / 1000)
     }
 
+    /// `Quantity.Add`: the sum keeps this quantity's format (the other's when this one is
+    /// zero), and is printed in canonical form afterwards.
+    pub fn add(&self, other: &Quantity) -> Quantity {
+        let format = if self.nanos == 0 {
+            other.format
+        } else {
+            self.format
+        };
+        Quantity {
+            nanos: self.nanos.saturating_add(other.nanos),
+            format,
+            verbatim: None,
+        }
+    }
+
+    /// `Quantity.Sub` (see [`Quantity::add`]).
+    pub fn sub(&self, other: &Quantity) -> Quantity {
+        let neg = Quantity {
+            nanos: -other.nanos,
+            format: other.format,
+            verbatim: None,
+        };
+        self.add(&neg)
+    }
+
     /// The string the API server stores and returns (`String()`).
     pub fn canonical(&self) -> String {
         if let Some(s) = &self.verbatim {

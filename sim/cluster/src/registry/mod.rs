@@ -13,6 +13,7 @@
 
 mod delete;
 pub mod events;
+mod kinds;
 mod pod_resources;
 pub mod pods;
 mod read;
@@ -126,11 +127,11 @@ pub(super) fn validate_object(def: &ResourceDef, obj: &Value) -> ApiResult<()> {
         ("", "configmaps") => errs.extend(validate::validate_configmap(obj)),
         ("", "secrets") => errs.extend(secrets::validate(obj)),
         ("", "pods") => errs.extend(pods::validate_spec(&obj["spec"])),
-        ("apps", _) => errs.extend(validate::validate_workload(obj)),
+        ("apps", "deployments" | "replicasets") => errs.extend(validate::validate_workload(obj)),
         ("admissionregistration.k8s.io", _) => {
             errs.extend(validate::validate_webhook_configuration(obj))
         }
-        _ => {}
+        _ => errs.extend(kinds::validate(def, obj).unwrap_or_default()),
     }
     invalid(def, name, errs)
 }

@@ -26,6 +26,7 @@ fn intake(def: &ResourceDef, obj: Value) -> ApiResult<Value> {
     } else {
         let mut obj = obj;
         canonicalize(def, &mut obj);
+        super::kinds::default_on_write(def, &mut obj);
         if (def.group, def.plural) == ("", "secrets") {
             super::secrets::intake(&mut obj)?;
         }
@@ -33,13 +34,12 @@ fn intake(def: &ResourceDef, obj: Value) -> ApiResult<Value> {
     }
 }
 
-/// Quantities of pod specs (pods, and the pod templates of Deployments and ReplicaSets) in the
-/// form the API server stores after decoding.
+/// Quantities of pod specs (pods, and the pod templates of workloads) in the form the API
+/// server stores after decoding.
 fn canonicalize(def: &ResourceDef, obj: &mut Value) {
     let spec = match (def.group, def.plural) {
         ("", "pods") => obj.get_mut("spec"),
-        ("apps", "deployments" | "replicasets") => obj.pointer_mut("/spec/template/spec"),
-        _ => None,
+        _ => super::kinds::pod_spec_mut(def, obj),
     };
     if let Some(spec) = spec {
         pods::canonicalize_quantities(spec);
@@ -90,6 +90,9 @@ fn check_type(def: &ResourceDef, body: &mut Value) -> ApiResult<()> {
 
 /// Create-time defaults per kind.
 fn prepare_create(def: &ResourceDef, obj: &mut Value) {
+    if super::kinds::prepare_create(def, obj) {
+        return;
+    }
     match (def.group, def.plural) {
         ("", "pods") => pods::prepare_create(obj),
         ("", "namespaces") => {
@@ -100,21 +103,6 @@ fn prepare_create(def: &ResourceDef, obj: &mut Value) {
                 Value::String(name);
             obj["spec"] = json!({"finalizers": ["kubernetes"]});
             obj["status"] = json!({"phase": "Active"});
-        }
-        ("apps", _) => {
-            if obj.pointer("/spec/replicas").is_none() {
-                util::obj_entry(obj, "spec")["replicas"] = json!(1);
-            }
-            if def.plural == "deployments" {
-                let spec = util::obj_entry(obj, "spec");
-                if spec.get("revisionHistoryLimit").is_none() {
-                    spec["revisionHistoryLimit"] = json!(10);
-                }
-                if spec.get("strategy").is_none() {
-                    spec["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}});
-                }
-            }
-            obj["status"] = json!({});
         }
         _ => {}
     }
@@ -170,7 +158,9 @@ impl Cluster {
             }
         }
         prepare_create(def, &mut obj);
-        if def.group.is_empty() && def.plural == "pods" {
+        let is_pod = def.group.is_empty() && def.plural == "pods";
+        if is_pod {
+            self.limit_range_defaults(ns, &mut obj);
             obj = self.admit_pod_create(ns, obj).await?;
             // The server decodes the mutated object again, so patched quantities are stored in
             // its form too. Admission may have changed resources; the QoS class follows.
@@ -195,13 +185,21 @@ impl Cluster {
         }
         // Generated names can collide; the real server then answers 409 with a retry hint.
         // Retrying a few times here keeps clients from ever seeing that in practice.
+        let policy = is_pod.then(|| self.pod_policy(ns));
         for _ in 0..8 {
             if explicit.is_empty() {
                 obj["metadata"]["name"] = Value::String(util::generate_name(&generate));
             }
             validate_object(def, &obj)?;
+            let used = match &policy {
+                Some(p) => p.admit(None, &obj)?,
+                None => Vec::new(),
+            };
             match self.store.create(storage_def_of(def), obj.clone()) {
-                Ok(stored) => return Ok(present(def, &stored)),
+                Ok(stored) => {
+                    self.record_quota_usage(ns, used);
+                    return Ok(present(def, &stored));
+                }
                 Err(e) if e.reason == "AlreadyExists" && explicit.is_empty() => continue,
                 Err(e) => return Err(e),
             }
@@ -327,9 +325,16 @@ impl Cluster {
         sub: Sub,
         body: Value,
     ) -> ApiResult<Value> {
+        let policy = (sub == Sub::Resize).then(|| self.pod_policy(ns));
+        let mut used = Vec::new();
         let stored = self.store.update(storage_def_of(def), ns, name, |old| {
-            self.merge_write(def, sub, old, body, name)
+            let new = self.merge_write(def, sub, old, body, name)?;
+            if let Some(p) = &policy {
+                used = p.admit(Some(old), &new)?;
+            }
+            Ok(new)
         })?;
+        self.record_quota_usage(ns, used);
         Ok(view(def, sub, &stored))
     }
 
@@ -365,10 +370,17 @@ impl Cluster {
             util::obj_entry(&mut obj, "metadata")["name"] = Value::String(name.into());
             return self.create(def, ns, obj).await;
         }
+        let policy = (sub == Sub::Resize).then(|| self.pod_policy(ns));
+        let mut used = Vec::new();
         let stored = self.store.update(sdef, ns, name, |old| {
             let cand = patch::apply(kind, &view(def, sub, old), body)?;
-            self.merge_write(def, sub, old, cand, name)
+            let new = self.merge_write(def, sub, old, cand, name)?;
+            if let Some(p) = &policy {
+                used = p.admit(Some(old), &new)?;
+            }
+            Ok(new)
         })?;
+        self.record_quota_usage(ns, used);
         Ok(view(def, sub, &stored))
     }
 
