@@ -22,21 +22,52 @@ pub struct ApiserverArgs {
     /// Kubernetes version whose resize rules apply (1.33 or 1.34).
     #[arg(long, env = "SIM_KUBE_VERSION", default_value = "1.33")]
     pub kube_version: KubeVersion,
-    /// Number of simulated nodes.
-    #[arg(long, env = "SIM_NODES", default_value_t = 1)]
+    /// Number of simulated nodes (at least 1).
+    #[arg(long, env = "SIM_NODES", default_value_t = 1, value_parser = parse_nodes, allow_hyphen_values = true)]
     pub nodes: usize,
-    /// Allocatable cpu per node.
-    #[arg(long, env = "SIM_NODE_CPU", default_value = "4")]
+    /// Allocatable cpu per node (a positive Kubernetes quantity: `4`, `3500m`).
+    #[arg(long, env = "SIM_NODE_CPU", default_value = "4", value_parser = parse_positive_quantity, allow_hyphen_values = true)]
     pub node_cpu: String,
-    /// Allocatable memory per node.
-    #[arg(long, env = "SIM_NODE_MEMORY", default_value = "8Gi")]
+    /// Allocatable memory per node (a positive Kubernetes quantity: `8Gi`, `512Mi`).
+    #[arg(long, env = "SIM_NODE_MEMORY", default_value = "8Gi", value_parser = parse_positive_quantity, allow_hyphen_values = true)]
     pub node_memory: String,
-    /// Speed factor of memory usage generators (60 = one simulated minute per second).
-    #[arg(long, env = "SIM_SPEED", default_value_t = 1.0)]
+    /// Speed factor of memory usage generators (60 = one simulated minute per second; > 0).
+    #[arg(long, env = "SIM_SPEED", default_value_t = 1.0, value_parser = parse_speed, allow_hyphen_values = true)]
     pub speed: f64,
     /// Seed of fault injection's draws (not set: from the clock; logged at start either way).
     #[arg(long, env = "SIM_FAULT_SEED")]
     pub fault_seed: Option<u64>,
+}
+
+/// `--nodes`: a cluster needs a node to schedule on.
+fn parse_nodes(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number of nodes")),
+    }
+}
+
+/// `--node-cpu`, `--node-memory`: a Kubernetes quantity above zero, read by the sim's own
+/// quantity parser (the one the API server side uses), so a node never carries a value the
+/// server would refuse.
+fn parse_positive_quantity(s: &str) -> Result<String, String> {
+    let q = crate::quantity::parse(s.trim()).ok_or_else(|| {
+        format!("{s:?} is not a Kubernetes quantity (examples: 4, 3500m, 8Gi, 512Mi)")
+    })?;
+    if q.nanos() <= 0 {
+        return Err(format!("{s:?} must be greater than zero"));
+    }
+    Ok(s.trim().to_string())
+}
+
+/// `--speed`: a finite factor above zero (0 would freeze the usage clock, negative reverse it).
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        Ok(_) => Err(format!("{s:?} must be a finite number greater than zero")),
+        Err(_) => Err(format!("{s:?} is not a number")),
+    }
 }
 
 impl ApiserverArgs {
@@ -50,7 +81,7 @@ impl ApiserverArgs {
             let config = SimConfig {
                 listen: self.listen,
                 version: self.kube_version,
-                nodes: (1..=self.nodes.max(1))
+                nodes: (1..=self.nodes)
                     .map(|i| {
                         NodeConfig::new(&format!("sim-node-{i}"), &self.node_cpu, &self.node_memory)
                     })

@@ -152,6 +152,26 @@ pub(crate) fn allocated_requests(pod: &Value) -> Res {
     }
 }
 
+/// Requests the scheduler counts for a bound pod (KEP-1287 §Scheduler and API Server
+/// Interaction; `resourcehelper.PodRequests` with `UseStatusResources`): the larger of the
+/// desired spec and the allocated requests while a resize may still be admitted, but only the
+/// allocated ones when the resize is `Infeasible`: the kubelet will not admit it, so the desired
+/// spec would hold room the pod never gets and keep other pods Pending.
+pub(crate) fn scheduled_requests(pod: &Value) -> Res {
+    let infeasible = pod
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "PodResizePending" && c["reason"] == "Infeasible")
+        });
+    if infeasible {
+        allocated_requests(pod)
+    } else {
+        spec_requests(pod).max(allocated_requests(pod))
+    }
+}
+
 pub(crate) fn is_active(pod: &Value) -> bool {
     !matches!(util::str_at(pod, "status.phase"), "Succeeded" | "Failed")
 }

@@ -1,12 +1,13 @@
 //! The scheduler: binds each unscheduled pod to the node with the most free memory that fits its
 //! requests (cpu, memory, pod count). A node's used resources count each bound pod at
-//! max(spec requests, allocated requests), as the real scheduler does during resizes
-//! (KEP-1287 §Scheduler and API Server Interaction). Pods that fit nowhere get
+//! max(spec requests, allocated requests), as the real scheduler does during resizes, and an
+//! `Infeasible` resize at its allocated requests only (KEP-1287 §Scheduler and API Server
+//! Interaction; `kubelet::scheduled_requests`). Pods that fit nowhere get
 //! `PodScheduled=False, reason Unschedulable` and a `FailedScheduling` Event.
 
 use serde_json::json;
 
-use super::{NodeCap, Res, allocated_requests, is_active, set_condition, spec_requests};
+use super::{NodeCap, Res, is_active, scheduled_requests, set_condition, spec_requests};
 use crate::resources;
 use crate::state::Cluster;
 use crate::util;
@@ -19,7 +20,7 @@ pub(crate) fn schedule(c: &Cluster, nodes: &[NodeCap]) {
             pods.iter()
                 .filter(|p| util::str_at(p, "spec.nodeName") == n.name && is_active(p))
                 .fold((Res::default(), 0), |(r, k), p| {
-                    (r.add(spec_requests(p).max(allocated_requests(p))), k + 1)
+                    (r.add(scheduled_requests(p)), k + 1)
                 })
         })
         .collect();
