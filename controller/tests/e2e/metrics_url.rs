@@ -1,79 +1,33 @@
-//! Metrics read by URL (`METRICS_SOURCE=url`, the original's way): a metrics endpoint of its own
-//! over HTTPS with a self-signed certificate that requires a bearer token, serving the
-//! simulated cluster's PodMetrics list. `VERIFY_CERT=false` reads it and drives a resize;
+//! Metrics read by URL (`METRICS_SOURCE=url`, the original's way): the sim's metrics-server at a
+//! URL of its own, over HTTPS with a self-signed certificate, requiring a bearer token. `VERIFY_CERT=false` reads it and drives a resize;
 //! `VERIFY_CERT=true` without the CA refuses it; with the CA given it works again.
 
 use std::net::SocketAddr;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
-use rightsize_sim_cluster::SimConfig;
+use rightsize_sim_cluster::{SimCluster, SimConfig};
 use serde_json::json;
 
 use crate::common::*;
 
-const TOKEN: &str = "sa-token-for-tests";
-
-#[derive(Clone)]
-struct Upstream {
-    sim_url: String,
-}
-
-/// metrics-server's PodMetrics path, authorised by bearer token, answered from the sim.
-async fn pod_metrics(State(u): State<Upstream>, headers: HeaderMap) -> (StatusCode, String) {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if auth != format!("Bearer {TOKEN}") {
-        return (StatusCode::UNAUTHORIZED, "Unauthorized".into());
-    }
-    let url = format!("{}/apis/metrics.k8s.io/v1beta1/pods", u.sim_url);
-    match reqwest::get(&url).await {
-        Ok(r) => (StatusCode::OK, r.text().await.unwrap_or_default()),
-        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()),
-    }
-}
-
-/// Start the endpoint; returns its address and the PEM of its self-signed certificate.
-async fn serve(sim_url: String) -> (SocketAddr, String) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert_pem = ck.cert.pem();
-    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
-        cert_pem.clone().into_bytes(),
-        ck.signing_key.serialize_pem().into_bytes(),
-    )
+/// A sim that also serves metrics-server at its own HTTPS URL.
+async fn start_with_metrics_url() -> (SimCluster, kube::Client) {
+    start_sim(SimConfig {
+        metrics_server_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..SimConfig::default()
+    })
     .await
-    .unwrap();
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    let app = Router::new()
-        .route("/apis/metrics.k8s.io/v1beta1/pods", get(pod_metrics))
-        .with_state(Upstream { sim_url });
-    tokio::spawn(async move {
-        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), tls)
-            .handle(h)
-            .serve(app.into_make_service())
-            .await
-            .unwrap();
-    });
-    (handle.listening().await.expect("listening"), cert_pem)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_by_url_drive_a_resize_with_verify_cert_false_and_are_refused_with_true_and_no_ca()
 {
-    let (sim, client) = start_sim(SimConfig::default()).await;
-    let (addr, ca) = serve(sim.url()).await;
+    let (sim, client) = start_with_metrics_url().await;
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
-    std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
+    std::fs::write(&token, format!("{}\n", sim.metrics_token())).unwrap();
     let ca_file = dir.path().join("ca.crt");
-    std::fs::write(&ca_file, &ca).unwrap();
-    let url = format!("https://localhost:{}", addr.port());
+    std::fs::write(&ca_file, sim.metrics_server_ca_pem().unwrap()).unwrap();
+    let url = sim.metrics_server_url().unwrap();
     let base = [
         "--metrics-source",
         "url",
@@ -147,8 +101,7 @@ async fn metrics_by_url_drive_a_resize_with_verify_cert_false_and_are_refused_wi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_token_is_a_counted_401_not_a_resize() {
-    let (sim, client) = start_sim(SimConfig::default()).await;
-    let (addr, _) = serve(sim.url()).await;
+    let (sim, client) = start_with_metrics_url().await;
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
     std::fs::write(&token, "not-the-token").unwrap();
@@ -158,7 +111,7 @@ async fn a_wrong_token_is_a_counted_401_not_a_resize() {
     )
     .await;
     running(&pods, "p").await;
-    let url = format!("https://localhost:{}", addr.port());
+    let url = sim.metrics_server_url().unwrap();
     let ctl = Controller::start(
         &sim,
         &[

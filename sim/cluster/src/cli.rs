@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::config::{KubeVersion, NodeConfig, SimConfig};
+use crate::config::{DEFAULT_METRICS_TOKEN, KubeVersion, NodeConfig, SimConfig};
 use crate::{Error, SimCluster};
 
 /// Default listen address: the real API server's port, on loopback only.
@@ -37,6 +37,20 @@ pub struct ApiserverArgs {
     /// Seed of fault injection's draws (not set: from the clock; logged at start either way).
     #[arg(long, env = "SIM_FAULT_SEED")]
     pub fault_seed: Option<u64>,
+    /// Also serve metrics-server's API at its own HTTPS URL on this address (self-signed
+    /// certificate, bearer token required); not set: not served.
+    #[arg(long, env = "SIM_METRICS_SERVER_LISTEN")]
+    pub metrics_server_listen: Option<SocketAddr>,
+    /// The bearer token the metrics-server endpoint accepts.
+    #[arg(long, env = "SIM_METRICS_TOKEN", default_value = DEFAULT_METRICS_TOKEN)]
+    pub metrics_token: String,
+    /// Where to write the metrics-server endpoint's certificate (PEM), for METRICS_CA_FILE.
+    #[arg(long, env = "SIM_METRICS_CA_OUT")]
+    pub metrics_ca_out: Option<PathBuf>,
+    /// Serve a kube-state-metrics-compatible text endpoint (plain HTTP, `/metrics`) on this
+    /// address; not set: not served.
+    #[arg(long, env = "SIM_KUBE_STATE_METRICS_LISTEN")]
+    pub kube_state_metrics_listen: Option<SocketAddr>,
 }
 
 /// `--nodes`: a cluster needs a node to schedule on.
@@ -88,6 +102,9 @@ impl ApiserverArgs {
                     .collect(),
                 speed: self.speed,
                 fault_seed: self.fault_seed,
+                metrics_server_listen: self.metrics_server_listen,
+                metrics_token: self.metrics_token.clone(),
+                kube_state_metrics_listen: self.kube_state_metrics_listen,
                 ..SimConfig::default()
             };
             let sim = SimCluster::start(config).await?;
@@ -97,6 +114,19 @@ impl ApiserverArgs {
                 sim.url(),
                 self.kubeconfig.display()
             );
+            if let (Some(url), Some(pem)) = (sim.metrics_server_url(), sim.metrics_server_ca_pem())
+            {
+                if let Some(path) = &self.metrics_ca_out {
+                    std::fs::write(path, pem).map_err(|source| Error::WriteCa {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
+                println!("simulated metrics-server on {url} (HTTPS, bearer token required)");
+            }
+            if let Some(url) = sim.kube_state_metrics_url() {
+                println!("simulated kube-state-metrics on {url}/metrics");
+            }
             sim.serve_until(shutdown_signal()).await;
             Ok(())
         })

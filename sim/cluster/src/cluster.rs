@@ -42,6 +42,10 @@ fn seed(cluster: &Cluster) {
 pub struct SimCluster {
     cluster: Arc<Cluster>,
     addr: SocketAddr,
+    /// The metrics-server HTTPS endpoint's address and certificate (PEM), when served.
+    metrics_server: Option<(SocketAddr, String)>,
+    /// The kube-state-metrics endpoint's address, when served.
+    kube_state_metrics: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -74,6 +78,32 @@ impl SimCluster {
                 tracing::error!(error = %e, "simulated API server stopped");
             }
         })];
+        let metrics_server = match cluster.config.metrics_server_listen {
+            Some(at) => {
+                let cert = crate::metrics_server_tls::SelfSigned::generate()?;
+                let (bound, task) = crate::metrics_server_tls::spawn(cluster.clone(), at, &cert)?;
+                tracing::info!(addr = %bound, "simulated metrics-server (HTTPS) listening");
+                tasks.push(task);
+                Some((bound, cert.cert_pem))
+            }
+            None => None,
+        };
+        let kube_state_metrics = match cluster.config.kube_state_metrics_listen {
+            Some(at) => {
+                let bind = |source| Error::Bind { addr: at, source };
+                let l = TcpListener::bind(at).await.map_err(bind)?;
+                let bound = l.local_addr().map_err(bind)?;
+                let app = crate::kube_state_metrics::router(cluster.clone());
+                tasks.push(tokio::spawn(async move {
+                    if let Err(e) = axum::serve(l, app).await {
+                        tracing::error!(error = %e, "simulated kube-state-metrics stopped");
+                    }
+                }));
+                tracing::info!(addr = %bound, "simulated kube-state-metrics listening");
+                Some(bound)
+            }
+            None => None,
+        };
         if cluster.config.run_controllers {
             tasks.extend(crate::controllers::spawn(cluster.clone()));
             tasks.push(crate::kubelet::spawn(cluster.clone()));
@@ -81,6 +111,8 @@ impl SimCluster {
         Ok(Self {
             cluster,
             addr,
+            metrics_server,
+            kube_state_metrics,
             shutdown: Some(tx),
             tasks,
         })
@@ -94,6 +126,35 @@ impl SimCluster {
     /// Base URL (`http://127.0.0.1:PORT`).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The metrics-server endpoint's base URL (`https://localhost:PORT`), when served.
+    pub fn metrics_server_url(&self) -> Option<String> {
+        self.metrics_server
+            .as_ref()
+            .map(|(a, _)| format!("https://localhost:{}", a.port()))
+    }
+
+    /// The metrics-server endpoint's self-signed certificate (PEM): the CA a client trusts.
+    pub fn metrics_server_ca_pem(&self) -> Option<&str> {
+        self.metrics_server.as_ref().map(|(_, pem)| pem.as_str())
+    }
+
+    /// The bearer token the metrics-server endpoint accepts.
+    pub fn metrics_token(&self) -> &str {
+        &self.cluster.config.metrics_token
+    }
+
+    /// The kube-state-metrics endpoint (`http://127.0.0.1:PORT`, text at `/metrics`), when
+    /// served.
+    pub fn kube_state_metrics_url(&self) -> Option<String> {
+        self.kube_state_metrics.map(|a| format!("http://{a}"))
+    }
+
+    /// Requests served so far by `"<verb> <resource>"` (`"list pods"`, `"patch pods/resize"`,
+    /// `"list metrics-server:pods.metrics.k8s.io"`, `"get kube-state-metrics:/metrics"`).
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.cluster.requests.snapshot()
     }
 
     /// A kube-rs client for this cluster (default namespace `default`).

@@ -75,6 +75,9 @@ pub const DEFAULT_TICK: Duration = Duration::from_millis(100);
 /// metrics-server's shipped `--metric-resolution` is 15 s; PodMetrics report it as `window`.
 pub const DEFAULT_METRICS_WINDOW: Duration = Duration::from_secs(15);
 
+/// Bearer token the metrics-server endpoint accepts unless configured otherwise.
+pub const DEFAULT_METRICS_TOKEN: &str = "rightsize-sim-metrics-token";
+
 /// Everything that shapes a simulated cluster.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -101,6 +104,13 @@ pub struct SimConfig {
     pub run_controllers: bool,
     /// Seed of fault injection's draws (`None`: from the clock). Logged at start either way.
     pub fault_seed: Option<u64>,
+    /// Also serve metrics-server's API at a URL of its own, over HTTPS with a self-signed
+    /// certificate, requiring [`Self::metrics_token`] (`None`: not served).
+    pub metrics_server_listen: Option<SocketAddr>,
+    /// The bearer token that endpoint accepts.
+    pub metrics_token: String,
+    /// Serve a kube-state-metrics-compatible text endpoint (plain HTTP) here (`None`: not served).
+    pub kube_state_metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for SimConfig {
@@ -117,6 +127,9 @@ impl Default for SimConfig {
             metrics_window: DEFAULT_METRICS_WINDOW,
             run_controllers: true,
             fault_seed: None,
+            metrics_server_listen: None,
+            metrics_token: DEFAULT_METRICS_TOKEN.to_owned(),
+            kube_state_metrics_listen: None,
         }
     }
 }

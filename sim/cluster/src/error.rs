@@ -34,6 +34,14 @@ pub enum Error {
     InvalidUrl { url: String },
     #[error("reading the memory trace {path}: {reason}")]
     Trace { path: String, reason: String },
+    #[error("writing the metrics-server certificate {path}")]
+    WriteCa {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("making the self-signed certificate of the metrics-server endpoint: {0}")]
+    Certificate(String),
 }
 
 /// One field problem, as apimachinery `field.Error`.

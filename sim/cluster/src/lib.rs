@@ -16,7 +16,9 @@
 //! `read`, `write`, `delete`, with kind rules in `pods` and `validate`), `admission` (mutating
 //! webhooks over HTTPS), `controllers` (Deployment → ReplicaSet → Pods), `kubelet` (scheduling,
 //! pod status, resizes, memory usage, OOM kills; owns its runtime state), `metrics_server`
-//! (PodMetrics and NodeMetrics from the usage the kubelet publishes). `api`, `controllers` and
+//! (PodMetrics and NodeMetrics from the usage the kubelet publishes), optionally also served at a
+//! URL of its own over HTTPS (`metrics_server_tls`), and `kube_state_metrics` (a
+//! kube-state-metrics-compatible text endpoint). `api`, `controllers` and
 //! `kubelet` never import one another; `cluster` (`SimCluster::start`) is the one place that
 //! wires them.
 //!
@@ -34,8 +36,10 @@ mod controllers;
 pub mod duration;
 pub mod error;
 pub mod faults;
+mod kube_state_metrics;
 mod kubelet;
 mod metrics_server;
+mod metrics_server_tls;
 mod patch;
 mod quantity;
 mod recorder;

@@ -10,7 +10,7 @@
 //! those jobs. The kubelet's runtime state (usage generators, back-offs) is the kubelet's own;
 //! the one place that builds and wires everything is `cluster` (`SimCluster::start`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -25,6 +25,8 @@ pub struct Cluster {
     pub(crate) faults: Faults,
     /// Latest usage per running container, published by the kubelet each pass.
     pub(crate) usage: UsageBoard,
+    /// Requests served, by verb and resource (benchmarks and tests count a client's calls).
+    pub(crate) requests: RequestCounts,
     addr: OnceLock<SocketAddr>,
 }
 
@@ -34,6 +36,7 @@ impl Cluster {
             store: Store::new(config.watch_history),
             faults: Faults::new(config.fault_seed.unwrap_or_else(crate::util::clock_seed)),
             usage: UsageBoard::default(),
+            requests: RequestCounts::default(),
             config,
             addr: OnceLock::new(),
         }
@@ -76,5 +79,24 @@ impl UsageBoard {
     /// Replace the published usage.
     pub(crate) fn publish(&self, usage: PodUsage) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = usage;
+    }
+}
+
+/// Requests served, by `"<verb> <resource>[/<subresource>]"` (`"list pods"`,
+/// `"patch pods/resize"`, `"get kube-state-metrics"`), the verbs of the API server's audit log.
+#[derive(Default)]
+pub(crate) struct RequestCounts(Mutex<HashMap<String, u64>>);
+
+impl RequestCounts {
+    /// Count one request.
+    pub(crate) fn count(&self, verb: &str, resource: &str) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(format!("{verb} {resource}")).or_default() += 1;
+    }
+
+    /// Every count so far, sorted.
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, u64> {
+        let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        m.iter().map(|(k, v)| (k.clone(), *v)).collect()
     }
 }

@@ -3,6 +3,7 @@
 //! optional namespace, name and subresource; the verb follows from the method and `watch`.
 //! Every failure is a `Status` body; bodies are capped at the real server's 3 MiB.
 
+mod audit;
 pub mod discovery;
 pub mod openapi;
 pub mod protobuf;
@@ -230,6 +231,8 @@ async fn handle(c: Shared, group: &str, version: &str, rest: String, req: Reques
         return ApiError::conflict(target.def.group, target.def.plural, name).into_response();
     }
     let q = parse_query(parts.uri.query());
+    c.requests
+        .count(audit::verb(&parts.method, &target, &q), &target.resource());
     match dispatch(c, target, &parts.method, &parts.headers, q, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
