@@ -51,6 +51,10 @@ pub struct ApiserverArgs {
     /// address; not set: not served.
     #[arg(long, env = "SIM_KUBE_STATE_METRICS_LISTEN")]
     pub kube_state_metrics_listen: Option<SocketAddr>,
+    /// Also write a kubeconfig for the HTTPS listener (same API, self-made CA): kubectl sends
+    /// `--token` only over TLS, so ServiceAccount tokens are tried with this one.
+    #[arg(long, env = "SIM_TLS_KUBECONFIG")]
+    pub tls_kubeconfig: Option<PathBuf>,
 }
 
 /// `--nodes`: a cluster needs a node to schedule on.
@@ -108,6 +112,14 @@ impl ApiserverArgs {
                 ..SimConfig::default()
             };
             let sim = SimCluster::start(config).await?;
+            if let Some(path) = &self.tls_kubeconfig {
+                sim.write_tls_kubeconfig(path)?;
+                println!(
+                    "HTTPS on {} (kubeconfig: {})",
+                    sim.https_url(),
+                    path.display()
+                );
+            }
             sim.write_kubeconfig(&self.kubeconfig)?;
             println!(
                 "simulated Kubernetes API server on {} (kubeconfig: {})",

@@ -95,8 +95,10 @@ pub struct SimConfig {
     pub watch_history: usize,
     /// Usage profile for containers without a `sim.rightsize.dev/memory-profile` annotation.
     pub default_memory_profile: Option<String>,
-    /// Webhook `clientConfig.service` targets: `"namespace/name"` → local address. The TLS
-    /// server name stays `<name>.<namespace>.svc` as in a real cluster.
+    /// The endpoints of Services: `"namespace/name"` → the local address of the process behind
+    /// the Service (what kube-proxy would forward its ClusterIP to). A webhook's
+    /// `clientConfig.service` needs the Service object itself too (created like any Service);
+    /// the TLS server name stays `<name>.<namespace>.svc` as in a real cluster.
     pub service_endpoints: HashMap<String, SocketAddr>,
     /// `window` of PodMetrics.
     pub metrics_window: Duration,

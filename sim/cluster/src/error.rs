@@ -30,6 +30,10 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    #[error("issuing a token for ServiceAccount {account}: {reason}")]
+    ServiceAccountToken { account: String, reason: String },
+    #[error("making the API server's TLS identity: {0}")]
+    Tls(String),
     #[error("{url} is not a valid URL")]
     InvalidUrl { url: String },
     #[error("reading the memory trace {path}: {reason}")]
@@ -306,6 +310,28 @@ impl ApiError {
         Self::new(403, "Forbidden", message)
     }
     /// Arbitrary code and reason (admission denials carry the webhook's own).
+    /// `apierrors.NewForbidden(groupResource, name, err)`: `<resource>[.<group>] ["<name>"] is
+    /// forbidden: <err>`, or `forbidden: <err>` without a resource (a non-resource path).
+    pub fn forbidden_resource(group: &str, resource: &str, name: &str, err: &str) -> Self {
+        let qualified = if group.is_empty() {
+            resource.to_string()
+        } else {
+            format!("{resource}.{group}")
+        };
+        let message = if qualified.is_empty() {
+            format!("forbidden: {err}")
+        } else if name.is_empty() {
+            format!("{qualified} is forbidden: {err}")
+        } else {
+            format!("{qualified} {name:?} is forbidden: {err}")
+        };
+        let mut details = json!({"group": group, "kind": resource});
+        if !name.is_empty() {
+            details["name"] = json!(name);
+        }
+        Self::new(403, "Forbidden", message).with_details(details)
+    }
+
     pub fn custom(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
         Self::new(code, reason, message)
     }

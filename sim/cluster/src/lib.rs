@@ -29,6 +29,7 @@
 
 mod admission;
 mod api;
+mod auth;
 pub mod cli;
 mod cluster;
 pub mod config;
@@ -48,9 +49,10 @@ mod resources;
 mod selector;
 mod state;
 mod store;
+mod tls;
 mod util;
 
-pub use cluster::SimCluster;
+pub use cluster::{SERVICE_ACCOUNT_TOKEN_LIFETIME, SimCluster};
 pub use config::{KubeVersion, NodeConfig, SimConfig};
 pub use error::Error;
 pub use faults::Faults;

@@ -16,6 +16,12 @@ const RW: &[&str] = &[
 ];
 /// Verbs for `metrics.k8s.io`, which is read-only.
 const RO: &[&str] = &["get", "list"];
+/// Verbs of the review kinds, which are only created (and never stored).
+const CREATE_ONLY: &[&str] = &["create"];
+/// `rbac.authorization.k8s.io`, the RBAC kinds' group.
+pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+/// `authorization.k8s.io`, the group of SelfSubjectAccessReview.
+pub const REVIEW_GROUP: &str = "authorization.k8s.io";
 
 /// One served resource (group/version/plural).
 #[derive(Debug, PartialEq, Eq)]
@@ -47,9 +53,15 @@ impl ResourceDef {
         }
     }
 
-    /// Whether this resource is computed on read (PodMetrics) rather than stored.
+    /// Whether this resource is computed on request (PodMetrics, access reviews) rather than
+    /// stored.
     pub fn is_virtual(&self) -> bool {
-        self.group == "metrics.k8s.io"
+        self.group == "metrics.k8s.io" || self.is_review()
+    }
+
+    /// Whether this is a review kind: created, answered, never stored (`authorization.k8s.io`).
+    pub fn is_review(&self) -> bool {
+        self.group == REVIEW_GROUP
     }
 
     /// Kind of the list object.
@@ -365,6 +377,100 @@ pub static RESOURCES: &[ResourceDef] = &[
         "mutatingwebhookconfigurations",
         &[]
     ),
+    // sim-auth: Services, ServiceAccounts (TokenRequest as the `token` subresource), RBAC and
+    // SelfSubjectAccessReview. Short names and subresources as `kubectl api-resources` lists
+    // them on a real 1.33 server.
+    def!(
+        "",
+        "v1",
+        "services",
+        "service",
+        "Service",
+        true,
+        &["svc"],
+        RW,
+        &["status"],
+        "services",
+        &["spec.clusterIP", "spec.type"]
+    ),
+    def!(
+        "",
+        "v1",
+        "serviceaccounts",
+        "serviceaccount",
+        "ServiceAccount",
+        true,
+        &["sa"],
+        RW,
+        &["token"],
+        "serviceaccounts",
+        &[]
+    ),
+    def!(
+        RBAC_GROUP,
+        "v1",
+        "clusterroles",
+        "clusterrole",
+        "ClusterRole",
+        false,
+        &[],
+        RW,
+        &[],
+        "clusterroles",
+        &[]
+    ),
+    def!(
+        RBAC_GROUP,
+        "v1",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        false,
+        &[],
+        RW,
+        &[],
+        "clusterrolebindings",
+        &[]
+    ),
+    def!(
+        RBAC_GROUP,
+        "v1",
+        "roles",
+        "role",
+        "Role",
+        true,
+        &[],
+        RW,
+        &[],
+        "roles",
+        &[]
+    ),
+    def!(
+        RBAC_GROUP,
+        "v1",
+        "rolebindings",
+        "rolebinding",
+        "RoleBinding",
+        true,
+        &[],
+        RW,
+        &[],
+        "rolebindings",
+        &[]
+    ),
+    def!(
+        REVIEW_GROUP,
+        "v1",
+        "selfsubjectaccessreviews",
+        "selfsubjectaccessreview",
+        "SelfSubjectAccessReview",
+        false,
+        &[],
+        CREATE_ONLY,
+        &[],
+        "selfsubjectaccessreviews",
+        &[]
+    ),
     def!(
         "metrics.k8s.io",
         "v1beta1",
@@ -429,6 +535,7 @@ pub fn by_storage(storage: &str) -> &'static ResourceDef {
                     || r.group == "batch"
                     || r.group == "policy"
                     || r.group == "coordination.k8s.io"
+                    || r.group == RBAC_GROUP
                     || r.group == "admissionregistration.k8s.io")
         })
         .expect("internal callers name a stored resource")

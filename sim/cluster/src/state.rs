@@ -27,6 +27,8 @@ pub struct Cluster {
     pub(crate) usage: UsageBoard,
     /// Requests served, by verb and resource (benchmarks and tests count a client's calls).
     pub(crate) requests: RequestCounts,
+    /// Bearer tokens issued through TokenRequest (`auth::tokens`).
+    pub(crate) tokens: crate::auth::tokens::TokenBook,
     addr: OnceLock<SocketAddr>,
 }
 
@@ -37,6 +39,7 @@ impl Cluster {
             faults: Faults::new(config.fault_seed.unwrap_or_else(crate::util::clock_seed)),
             usage: UsageBoard::default(),
             requests: RequestCounts::default(),
+            tokens: Default::default(),
             config,
             addr: OnceLock::new(),
         }

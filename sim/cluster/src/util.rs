@@ -135,7 +135,6 @@ pub fn now_micro() -> String {
 }
 
 /// Time `secs` seconds from the Unix epoch as `metav1.Time`.
-#[cfg(test)]
 pub fn rfc3339_at(secs: i64) -> String {
     format!("{}Z", format_secs(secs))
 }

@@ -25,11 +25,43 @@ pub struct Endpoint {
     pub path: String,
 }
 
-/// Resolve `clientConfig` to an endpoint. Services resolve through
-/// `SimConfig::service_endpoints`, keeping `<name>.<namespace>.svc` as the TLS name.
+/// Where a webhook's `clientConfig.service` leads, as kube-apiserver's default webhook resolver
+/// finds it (k8s.io/apiserver `pkg/util/proxy/proxy.go` `ResolveCluster`): the Service must
+/// exist (`service "x" not found`), must not be headless, and must expose the webhook's port;
+/// the call then goes to the Service's ClusterIP. The sim has no kube-proxy: the address a
+/// ClusterIP stands for is the Service's entry in `SimConfig::service_endpoints` (a process on
+/// this machine); without one the connection is refused, as kube-proxy rejects traffic to a
+/// Service without endpoints.
+pub fn service_address(
+    service: Option<&Value>,
+    name: &str,
+    port: u64,
+    endpoint: Option<SocketAddr>,
+) -> Result<String, String> {
+    let svc = service.ok_or_else(|| format!("service {name:?} not found"))?;
+    let cluster_ip = util::str_at(svc, "spec.clusterIP");
+    if cluster_ip == "None" {
+        return Err("cannot route to service with ClusterIP \"None\"".into());
+    }
+    let exposes = svc
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|p| p.get("port").and_then(Value::as_u64) == Some(port));
+    if !exposes {
+        return Err(format!("no service port {port} found for service {name:?}"));
+    }
+    endpoint
+        .map(|a| a.to_string())
+        .ok_or_else(|| format!("dial tcp {cluster_ip}:{port}: connect: connection refused"))
+}
+
+/// Resolve `clientConfig` to an endpoint. A Service resolves through `resolve(namespace, name,
+/// port)` ([`service_address`]), keeping `<name>.<namespace>.svc` as the TLS name.
 pub fn endpoint(
     client_config: &Value,
-    services: &std::collections::HashMap<String, SocketAddr>,
+    resolve: impl Fn(&str, &str, u64) -> Result<String, String>,
     timeout: u64,
 ) -> Result<Endpoint, String> {
     let url = util::str_at(client_config, "url");
@@ -68,12 +100,13 @@ pub fn endpoint(
         p => p.to_string(),
     };
     let host = format!("{name}.{ns}.svc");
-    let addr = services
-        .get(&format!("{ns}/{name}"))
-        .ok_or_else(|| format!("service \"{name}\" not found"))?;
+    let url = format!("https://{host}:{port}{path}?timeout={timeout}s");
+    // The resolver runs when the client dials, so its failures read `Post "<url>": <error>`.
+    let addr = resolve(ns, name, port)
+        .map_err(|e| format!("failed to call webhook: Post \"{url}\": {e}"))?;
     Ok(Endpoint {
-        url: format!("https://{host}:{port}{path}?timeout={timeout}s"),
-        addr: addr.to_string(),
+        url,
+        addr,
         server_name: host,
         path: format!("{path}?timeout={timeout}s"),
     })

@@ -72,8 +72,16 @@ impl Cluster {
             .and_then(Value::as_u64)
             .unwrap_or(DEFAULT_TIMEOUT_SECONDS);
         let cc = hook.get("clientConfig").cloned().unwrap_or(json!({}));
-        let ep = client::endpoint(&cc, &self.config.service_endpoints, timeout)
-            .map_err(HookError::Call)?;
+        let resolve = |ns: &str, name: &str, port: u64| {
+            let svc = self.store.get(resources::by_storage("services"), ns, name);
+            let endpoint = self
+                .config
+                .service_endpoints
+                .get(&format!("{ns}/{name}"))
+                .copied();
+            client::service_address(svc.as_deref(), name, port, endpoint)
+        };
+        let ep = client::endpoint(&cc, resolve, timeout).map_err(HookError::Call)?;
         let uid = util::new_uid();
         let controller_made = obj
             .pointer("/metadata/ownerReferences")

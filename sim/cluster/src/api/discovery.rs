@@ -78,6 +78,13 @@ fn resource_entry(r: &ResourceDef) -> Value {
 
 fn sub_entry(r: &ResourceDef, sub: &str) -> Value {
     let (kind, group, version, verbs): (&str, Option<&str>, Option<&str>, Vec<&str>) = match sub {
+        // TokenRequest (kubernetes `pkg/registry/core/serviceaccount/storage`): create only.
+        "token" => (
+            "TokenRequest",
+            Some("authentication.k8s.io"),
+            Some("v1"),
+            vec!["create"],
+        ),
         "scale" => (
             "Scale",
             Some("autoscaling"),

@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod openapi;
 pub mod protobuf;
 pub mod table;
+mod table_auth;
 pub mod watch;
 
 use std::collections::HashMap;
@@ -22,6 +23,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::Value;
 
+use crate::auth::Requester;
+use crate::auth::request_info::RequestInfo;
 use crate::error::{ApiError, ApiResult};
 use crate::patch::PatchKind;
 use crate::registry::{ListOptions, PatchRequest, Sub};
@@ -57,7 +60,31 @@ pub fn router(cluster: Shared) -> Router {
         .route("/api/v1/{*rest}", any(core_handler))
         .route("/apis/{group}/{version}/{*rest}", any(group_handler))
         .fallback(|| async { ApiError::no_route() })
+        .layer(axum::middleware::from_fn_with_state(cluster.clone(), authenticate_and_authorize))
         .with_state(cluster)
+}
+
+/// Every request, resource or not: who sent it (`auth`), and whether RBAC lets a
+/// ServiceAccount do it, before any routing, as the real server's filter chain does. The
+/// requester travels on in the request's extensions (SelfSubjectAccessReview needs it).
+async fn authenticate_and_authorize(
+    State(c): State<Shared>,
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let requester = match c.authenticate(req.headers()) {
+        Ok(user) => Requester(user),
+        Err(e) => return e.into_response(),
+    };
+    if requester.0.is_some() {
+        let q = parse_query(req.uri().query());
+        let info = RequestInfo::new(req.method().as_str(), req.uri().path(), &q);
+        if let Err(e) = c.check_access(&requester, &info) {
+            return e.into_response();
+        }
+    }
+    req.extensions_mut().insert(requester);
+    next.run(req).await
 }
 
 fn json_ok(v: &Value) -> Response {
@@ -233,10 +260,39 @@ async fn handle(c: Shared, group: &str, version: &str, rest: String, req: Reques
     let q = parse_query(parts.uri.query());
     c.requests
         .count(audit::verb(&parts.method, &target, &q), &target.resource());
+    if target.def.is_review() {
+        let requester = parts
+            .extensions
+            .get::<Requester>()
+            .cloned()
+            .unwrap_or_default();
+        return review(&c, &parts.method, &parts.headers, &requester, body)
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
     match dispatch(c, target, &parts.method, &parts.headers, q, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
+}
+
+/// POST of a SelfSubjectAccessReview: answered, never stored (201 as the real server answers).
+async fn review(
+    c: &Cluster,
+    method: &Method,
+    headers: &HeaderMap,
+    requester: &Requester,
+    body: Body,
+) -> ApiResult<Response> {
+    if method != Method::POST {
+        return Err(ApiError::method_not_allowed(
+            method.as_str(),
+            "selfsubjectaccessreviews",
+        ));
+    }
+    let body = parse_body(headers, &read_body(body).await?)?;
+    let answer = c.self_subject_access_review(requester, body)?;
+    Ok(json_status(StatusCode::CREATED, &answer))
 }
 
 async fn dispatch(
@@ -334,6 +390,15 @@ async fn dispatch(
             let body = parse_body(headers, &read_body(body).await?)?;
             let created = c.create(def, &ns, body).await?;
             Ok(json_status(StatusCode::CREATED, &created))
+        }
+        (Method::POST, Some(name))
+            if t.sub.as_deref() == Some("token") && def.subresources.contains(&"token") =>
+        {
+            let body = parse_body(headers, &read_body(body).await?)?;
+            Ok(json_status(
+                StatusCode::CREATED,
+                &c.create_token(&ns, name, body)?,
+            ))
         }
         (Method::PUT, Some(name)) => {
             let sub = Sub::parse(def, t.sub.as_deref())?;

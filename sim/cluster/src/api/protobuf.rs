@@ -17,6 +17,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ApiResult};
 
+mod auth;
+
 /// Media type of Kubernetes protobuf bodies.
 pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
 /// The envelope's prefix (`protobuf.go`, `protoEncodingPrefix`).
@@ -337,11 +339,14 @@ pub fn decode(body: &[u8]) -> ApiResult<Value> {
             }
             Value::Object(o)
         }
-        _ => {
-            return Err(ApiError::unsupported_body(format!(
-                "the simulated API server decodes protobuf only for v1 Namespace, ConfigMap, Secret and DeleteOptions, not {api_version} {kind}; send it as application/json"
-            )));
-        }
+        _ => match auth::decode(&api_version, &kind, &raw)? {
+            Some(o) => o,
+            None => {
+                return Err(ApiError::unsupported_body(format!(
+                    "the simulated API server decodes protobuf only for v1 Namespace, ConfigMap, Secret, Service, ServiceAccount, TokenRequest, the RBAC kinds, SelfSubjectAccessReview and DeleteOptions, not {api_version} {kind}; send it as application/json"
+                )));
+            }
+        },
     };
     obj["apiVersion"] = Value::String(api_version);
     obj["kind"] = Value::String(kind);

@@ -28,6 +28,9 @@ fn col(name: &str, ty: &str) -> Value {
 }
 
 fn columns(def: &ResourceDef) -> Vec<Value> {
+    if let Some(c) = super::table_auth::columns(def) {
+        return c;
+    }
     match (def.group, def.plural) {
         ("", "pods") => vec![
             col("Name", "string"),
@@ -66,6 +69,9 @@ fn columns(def: &ResourceDef) -> Vec<Value> {
 }
 
 fn cells(def: &ResourceDef, o: &Value) -> Vec<Value> {
+    if let Some(c) = super::table_auth::cells(def, o, &age(o)) {
+        return c;
+    }
     let name = json!(util::str_at(o, "metadata.name"));
     let int = |p: &str| o.pointer(p).and_then(Value::as_i64).unwrap_or(0);
     match (def.group, def.plural) {

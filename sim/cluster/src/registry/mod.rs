@@ -16,8 +16,11 @@ pub mod events;
 mod kinds;
 mod pod_resources;
 pub mod pods;
+pub mod rbac;
 mod read;
 pub mod secrets;
+pub mod service_accounts;
+pub mod services;
 pub mod validate;
 mod write;
 
@@ -126,6 +129,11 @@ pub(super) fn validate_object(def: &ResourceDef, obj: &Value) -> ApiResult<()> {
     match (def.group, def.plural) {
         ("", "configmaps") => errs.extend(validate::validate_configmap(obj)),
         ("", "secrets") => errs.extend(secrets::validate(obj)),
+        ("", "services") => errs.extend(services::validate(obj)),
+        (resources::RBAC_GROUP, "roles" | "clusterroles") => {
+            errs.extend(rbac::validate_role(obj, def.namespaced))
+        }
+        (resources::RBAC_GROUP, _) => errs.extend(rbac::validate_binding(obj, def.namespaced)),
         ("", "pods") => errs.extend(pods::validate_spec(&obj["spec"])),
         ("apps", "deployments" | "replicasets") => errs.extend(validate::validate_workload(obj)),
         ("admissionregistration.k8s.io", _) => {

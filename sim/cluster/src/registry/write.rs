@@ -30,6 +30,9 @@ fn intake(def: &ResourceDef, obj: Value) -> ApiResult<Value> {
         if (def.group, def.plural) == ("", "secrets") {
             super::secrets::intake(&mut obj)?;
         }
+        if (def.group, def.plural) == ("", "services") {
+            super::services::default_fields(&mut obj);
+        }
         Ok(obj)
     }
 }
@@ -170,6 +173,9 @@ impl Cluster {
         if def.namespaced {
             obj["metadata"]["namespace"] = Value::String(ns.into());
         }
+        if (def.group, def.plural) == ("", "services") {
+            self.allocate_service(&mut obj)?;
+        }
         let generate = util::str_at(&obj, "metadata.generateName").to_string();
         let explicit = util::str_at(&obj, "metadata.name").to_string();
         if explicit.is_empty() && generate.is_empty() {
@@ -198,6 +204,9 @@ impl Cluster {
             match self.store.create(storage_def_of(def), obj.clone()) {
                 Ok(stored) => {
                     self.record_quota_usage(ns, used);
+                    if (def.group, def.plural) == ("", "namespaces") {
+                        self.ensure_default_service_account(util::str_at(&stored, "metadata.name"));
+                    }
                     return Ok(present(def, &stored));
                 }
                 Err(e) if e.reason == "AlreadyExists" && explicit.is_empty() => continue,
@@ -243,11 +252,20 @@ impl Cluster {
                     }
                 }
                 new["metadata"]["name"] = Value::String(name.clone());
+                if (def.group, def.plural) == ("", "services") {
+                    super::services::carry_allocations(old, &mut new);
+                }
                 validate_object(def, &new)?;
                 match (def.group, def.plural) {
                     ("", "pods") => invalid(def, &name, pods::validate_update(old, &new))?,
                     ("", "secrets") => {
                         invalid(def, &name, super::secrets::validate_update(old, &new))?
+                    }
+                    ("", "services") => {
+                        invalid(def, &name, super::services::validate_update(old, &new))?
+                    }
+                    (resources::RBAC_GROUP, "rolebindings" | "clusterrolebindings") => {
+                        invalid(def, &name, super::rbac::validate_binding_update(old, &new))?
                     }
                     _ => {}
                 }
