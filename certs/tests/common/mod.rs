@@ -143,6 +143,14 @@ pub async fn sim_with_webhook() -> (SimCluster, kube::Client, RustlsConfig) {
         ..SimConfig::default()
     };
     let (sim, client) = sim_with(config).await;
+    // The Service deploy/ ships: the webhook configuration reaches the webhook through it.
+    sim.create_from_files(
+        &[&deploy_dir().join("webhook.yaml")],
+        &["Service"],
+        "rightsize-system",
+    )
+    .await
+    .unwrap();
     (sim, client, tls)
 }
 

@@ -356,6 +356,11 @@ impl SimCluster {
         kube::Client::try_from(config).map_err(|source| Error::Client { url, source })
     }
 
+    /// The shared state, for the crate's own extensions of this handle (`manifests`).
+    pub(crate) fn state(&self) -> &Cluster {
+        &self.cluster
+    }
+
     /// Fault injection knobs.
     pub fn faults(&self) -> &Faults {
         &self.cluster.faults

@@ -32,6 +32,10 @@ pub enum Error {
     },
     #[error("issuing a token for ServiceAccount {account}: {reason}")]
     ServiceAccountToken { account: String, reason: String },
+    #[error("reading manifests {path}: {reason}")]
+    Manifest { path: String, reason: String },
+    #[error("creating {what} from manifests: {reason}")]
+    CreateObject { what: String, reason: String },
     #[error("making the API server's TLS identity: {0}")]
     Tls(String),
     #[error("{url} is not a valid URL")]

@@ -39,6 +39,7 @@ pub mod error;
 pub mod faults;
 mod kube_state_metrics;
 mod kubelet;
+pub mod manifests;
 mod metrics_server;
 mod metrics_server_tls;
 mod patch;

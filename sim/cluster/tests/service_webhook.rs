@@ -1,8 +1,11 @@
-//! A webhook reached through `clientConfig.service`, as deploy/ registers rightsize's: the sim
-//! dials the address `SimConfig::service_endpoints` maps the Service to and verifies the serving
-//! certificate against the name `<service>.<namespace>.svc` and the configuration's `caBundle`
-//! (admission docs: "TLS is verified against `<service>.<namespace>.svc`"). A certificate for
-//! another name, or a caBundle of another CA, makes the call fail (here `failurePolicy: Fail`).
+//! A webhook reached through `clientConfig.service`, as deploy/ registers rightsize's: the
+//! Service object must exist and expose the webhook's port (kube-apiserver's
+//! `ResolveCluster`); the sim dials the address `SimConfig::service_endpoints` gives as the
+//! Service's endpoint and verifies the serving certificate against the name
+//! `<service>.<namespace>.svc` and the configuration's `caBundle` (admission docs: "TLS is
+//! verified against `<service>.<namespace>.svc`"). A certificate for another name, a caBundle of
+//! another CA, a missing Service, a headless one or one without the port make the call fail:
+//! refused under `failurePolicy: Fail`, admitted unchanged under `Ignore`.
 
 mod common;
 
@@ -13,7 +16,7 @@ use axum::{Json, Router, routing::post};
 use base64::Engine;
 use common::{start_with, status_of};
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
 use kube::api::{Api, DeleteParams, PostParams};
 use rightsize_sim_cluster::SimConfig;
 use serde_json::{Value, json};
@@ -73,6 +76,10 @@ async fn serve(issuer: &rcgen::Issuer<'static, rcgen::KeyPair>, dns_name: &str) 
 }
 
 fn mwc(service: &str, ca_pem: &str) -> MutatingWebhookConfiguration {
+    mwc_with(service, ca_pem, "Fail")
+}
+
+fn mwc_with(service: &str, ca_pem: &str, failure_policy: &str) -> MutatingWebhookConfiguration {
     serde_json::from_value(json!({
         "metadata": {"name": "rightsize"},
         "webhooks": [{
@@ -83,11 +90,21 @@ fn mwc(service: &str, ca_pem: &str) -> MutatingWebhookConfiguration {
             },
             "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
-            "failurePolicy": "Fail", "timeoutSeconds": 5, "sideEffects": "None",
+            "failurePolicy": failure_policy, "timeoutSeconds": 5, "sideEffects": "None",
             "admissionReviewVersions": ["v1"],
         }],
     }))
     .unwrap()
+}
+
+/// A Service in `rightsize-system` exposing `port` (443: what the webhook configuration names).
+fn service(name: &str, port: u16, cluster_ip: Option<&str>) -> Service {
+    let mut spec = json!({"selector": {"app": name},
+        "ports": [{"name": "https", "port": port, "targetPort": 8443}]});
+    if let Some(ip) = cluster_ip {
+        spec["clusterIP"] = json!(ip);
+    }
+    serde_json::from_value(json!({"metadata": {"name": name}, "spec": spec})).unwrap()
 }
 
 fn pod(name: &str) -> Pod {
@@ -113,12 +130,20 @@ async fn service_webhook_is_verified_against_its_service_dns_name_and_ca_bundle(
     .await;
     let client = sim.client().unwrap();
     let nss: Api<Namespace> = Api::all(client.clone());
-    nss.create(
-        &PostParams::default(),
-        &serde_json::from_value(json!({"metadata": {"name": "shop"}})).unwrap(),
-    )
-    .await
-    .unwrap();
+    for ns in ["shop", "rightsize-system"] {
+        nss.create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let svcs: Api<Service> = Api::namespaced(client.clone(), "rightsize-system");
+    for name in ["rightsize-webhook", "impostor"] {
+        svcs.create(&PostParams::default(), &service(name, 443, None))
+            .await
+            .unwrap();
+    }
     let mwcs: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
     let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
     let pp = PostParams::default();
@@ -157,10 +182,52 @@ async fn service_webhook_is_verified_against_its_service_dns_name_and_ca_bundle(
         s.message
     );
 
+    // No Service object: refused under Fail with the resolver's message, admitted under Ignore.
     replace(mwc("missing", &ca_pem)).await;
     let s = status_of(pods.create(&pp, &pod("d")).await);
+    assert_eq!(
+        s.message,
+        "Internal error occurred: failed calling webhook \"pods.rightsize.dev\": failed to call webhook: Post \"https://missing.rightsize-system.svc:443/mutate?timeout=5s\": service \"missing\" not found"
+    );
+    replace(mwc_with("missing", &ca_pem, "Ignore")).await;
+    let admitted = pods.create(&pp, &pod("e")).await.unwrap();
+    assert!(admitted.metadata.labels.is_none(), "admitted unchanged");
+
+    // A Service with no endpoint the sim knows: its ClusterIP refuses the connection.
+    let lonely = svcs
+        .create(&pp, &service("lonely", 443, None))
+        .await
+        .unwrap();
+    let ip = lonely.spec.unwrap().cluster_ip.unwrap();
+    replace(mwc("lonely", &ca_pem)).await;
+    let s = status_of(pods.create(&pp, &pod("f")).await);
     assert!(
-        s.message.contains("service \"missing\" not found"),
+        s.message
+            .ends_with(&format!("dial tcp {ip}:443: connect: connection refused")),
+        "{}",
+        s.message
+    );
+
+    // A Service without the webhook's port, and a headless one, cannot be routed to.
+    svcs.create(&pp, &service("other-port", 8443, None))
+        .await
+        .unwrap();
+    replace(mwc("other-port", &ca_pem)).await;
+    let s = status_of(pods.create(&pp, &pod("g")).await);
+    assert!(
+        s.message
+            .ends_with("no service port 443 found for service \"other-port\""),
+        "{}",
+        s.message
+    );
+    svcs.create(&pp, &service("headless", 443, Some("None")))
+        .await
+        .unwrap();
+    replace(mwc("headless", &ca_pem)).await;
+    let s = status_of(pods.create(&pp, &pod("h")).await);
+    assert!(
+        s.message
+            .ends_with("cannot route to service with ClusterIP \"None\""),
         "{}",
         s.message
     );

@@ -88,12 +88,10 @@ impl RequestInfo {
         } else {
             info.verb = method_verb(method).to_string();
         }
-        if cur[0] == "namespaces" {
-            if cur.len() > 1 {
-                info.namespace = cur[1].to_string();
-                if cur.len() > 2 && !NAMESPACE_SUBRESOURCES.contains(&cur[2]) {
-                    cur = &cur[2..];
-                }
+        if cur[0] == "namespaces" && cur.len() > 1 {
+            info.namespace = cur[1].to_string();
+            if cur.len() > 2 && !NAMESPACE_SUBRESOURCES.contains(&cur[2]) {
+                cur = &cur[2..];
             }
         }
         if cur.len() >= 3 && info.verb != "proxy" {
@@ -107,10 +105,11 @@ impl RequestInfo {
             let watch = query.get("watch").is_some_and(|w| w == "true" || w == "1");
             info.verb = if watch { "watch" } else { "list" }.to_string();
         }
-        if info.name.is_empty() && matches!(info.verb.as_str(), "list" | "watch") {
-            if let Some(name) = query.get("fieldSelector").and_then(|f| exact_name(f)) {
-                info.name = name.to_string();
-            }
+        if info.name.is_empty()
+            && matches!(info.verb.as_str(), "list" | "watch")
+            && let Some(name) = query.get("fieldSelector").and_then(|f| exact_name(f))
+        {
+            info.name = name.to_string();
         }
         if info.name.is_empty() && info.verb == "delete" {
             info.verb = "deletecollection".to_string();

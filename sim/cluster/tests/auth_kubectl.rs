@@ -1,0 +1,441 @@
+//! ServiceAccounts, tokens, RBAC and Services through the real kubectl, as a new user tries
+//! them: `kubectl create sa`, `create token`, `create role|rolebinding|clusterrole|
+//! clusterrolebinding`, `auth can-i` (SelfSubjectAccessReview) agreeing with real requests made
+//! with the token, a refused request with the API server's exact 403 message, an unknown token
+//! refused with 401, and `get svc` with the real columns. kubectl sends `--token` only over TLS,
+//! so these use the sim's HTTPS listener (`SimCluster::write_tls_kubeconfig`). Skipped, loudly,
+//! where kubectl is not installed.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::kubectl::{self, ok, refused};
+use common::start;
+
+async fn run(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        kubectl::run(&dir.join("kubeconfig"), &dir, &args)
+    })
+    .await
+    .unwrap()
+}
+
+/// `kubectl --token T <args>`.
+async fn as_token(dir: &Path, token: &str, args: &[&str]) -> Output {
+    let flag = format!("--token={token}");
+    let mut all = vec![flag.as_str()];
+    all.extend_from_slice(args);
+    run(dir, &all).await
+}
+
+/// `kubectl auth can-i` answers `yes` (exit 0) or `no` (exit 1).
+async fn can_i(dir: &Path, token: &str, args: &[&str]) -> bool {
+    let mut all = vec!["auth", "can-i"];
+    all.extend_from_slice(args);
+    let out = as_token(dir, token, &all).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    match (out.status.success(), stdout.as_str()) {
+        (true, "yes") => true,
+        (false, s) if s.starts_with("no") => false,
+        _ => panic!(
+            "auth can-i {args:?}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// A Burstable pod (so a request change keeps its QoS class).
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+spec:
+  containers:
+  - name: web
+    image: nginx
+    resources:
+      requests:
+        memory: 32Mi
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_account_token_is_authorised_by_rbac_as_auth_can_i_says() {
+    if !kubectl::required("the RBAC kubectl test") {
+        return;
+    }
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sim.write_tls_kubeconfig(&d.join("kubeconfig")).unwrap();
+
+    ok(&run(d, &["create", "namespace", "shop"]).await, "create ns");
+    let sas = ok(&run(d, &["get", "sa", "-n", "shop"]).await, "get sa");
+    assert!(sas.contains("default"), "the default ServiceAccount: {sas}");
+    let out = ok(
+        &run(d, &["create", "sa", "resizer", "-n", "shop"]).await,
+        "create sa",
+    );
+    assert_eq!(out.trim(), "serviceaccount/resizer created");
+    let token = ok(
+        &run(d, &["create", "token", "resizer", "-n", "shop"]).await,
+        "create token",
+    );
+    let token = token.trim();
+    assert!(token.len() >= 40, "a bearer token: {token:?}");
+
+    // With no grant: the real 403 messages, and can-i agrees.
+    let e = refused(
+        &as_token(d, token, &["get", "pods", "-n", "shop"]).await,
+        "list pods without a grant",
+    );
+    assert!(
+        e.contains("Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:shop:resizer\" cannot list resource \"pods\" in API group \"\" in the namespace \"shop\""),
+        "{e}"
+    );
+    assert!(!can_i(d, token, &["list", "pods", "-n", "shop"]).await);
+    let e = refused(
+        &as_token(d, token, &["get", "nodes"]).await,
+        "list nodes without a grant",
+    );
+    assert!(
+        e.contains("nodes is forbidden: User \"system:serviceaccount:shop:resizer\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"),
+        "{e}"
+    );
+    // Discovery and SelfSubjectAccessReview come from the bootstrap ClusterRoles.
+    ok(&as_token(d, token, &["version"]).await, "version");
+
+    // A Role for pods and pods/resize, bound to the ServiceAccount.
+    ok(
+        &run(
+            d,
+            &[
+                "create",
+                "role",
+                "resize",
+                "-n",
+                "shop",
+                "--verb=get,list,watch",
+                "--resource=pods,pods/resize",
+            ],
+        )
+        .await,
+        "create role",
+    );
+    ok(
+        &run(
+            d,
+            &[
+                "create",
+                "rolebinding",
+                "resize",
+                "-n",
+                "shop",
+                "--role=resize",
+                "--serviceaccount=shop:resizer",
+            ],
+        )
+        .await,
+        "create rolebinding",
+    );
+    assert!(can_i(d, token, &["list", "pods", "-n", "shop"]).await);
+    assert!(can_i(d, token, &["watch", "pods", "-n", "shop"]).await);
+    assert!(!can_i(d, token, &["list", "pods", "-n", "default"]).await);
+    assert!(
+        !can_i(
+            d,
+            token,
+            &["patch", "pods", "--subresource=resize", "-n", "shop"]
+        )
+        .await
+    );
+    ok(
+        &as_token(d, token, &["get", "pods", "-n", "shop"]).await,
+        "list pods",
+    );
+    let table = ok(
+        &run(
+            d,
+            &["get", "rolebinding", "resize", "-n", "shop", "-o", "wide"],
+        )
+        .await,
+        "get rb",
+    );
+    assert!(
+        table.contains("Role/resize") && table.contains("shop/resizer"),
+        "{table}"
+    );
+
+    // A pod to patch: without the resize grant, refused with the subresource in the message.
+    // (`kubectl patch` reads the object first: the Role lets it read pods/resize.)
+    std::fs::write(d.join("pod.yaml"), POD).unwrap();
+    let pod_file = d.join("pod.yaml").display().to_string();
+    ok(&run(d, &["apply", "-f", &pod_file]).await, "create pod");
+    let patch =
+        r#"{"spec":{"containers":[{"name":"web","resources":{"requests":{"memory":"64Mi"}}}]}}"#;
+    let e = refused(
+        &as_token(
+            d,
+            token,
+            &[
+                "patch",
+                "pod",
+                "web",
+                "-n",
+                "shop",
+                "--subresource=resize",
+                "-p",
+                patch,
+            ],
+        )
+        .await,
+        "resize without a grant",
+    );
+    assert!(
+        e.contains("pods \"web\" is forbidden: User \"system:serviceaccount:shop:resizer\" cannot patch resource \"pods/resize\" in API group \"\" in the namespace \"shop\""),
+        "{e}"
+    );
+    ok(
+        &run(
+            d,
+            &[
+                "create",
+                "clusterrole",
+                "pod-resizer",
+                "--verb=patch",
+                "--resource=pods/resize",
+            ],
+        )
+        .await,
+        "create clusterrole",
+    );
+    ok(
+        &run(
+            d,
+            &[
+                "create",
+                "clusterrolebinding",
+                "pod-resizer",
+                "--clusterrole=pod-resizer",
+                "--serviceaccount=shop:resizer",
+            ],
+        )
+        .await,
+        "create clusterrolebinding",
+    );
+    assert!(
+        can_i(
+            d,
+            token,
+            &["patch", "pods", "--subresource=resize", "-n", "shop"]
+        )
+        .await
+    );
+    // As on a real cluster, `TYPE/NAME` names an object: `pods/resize` is the pod "resize"
+    // (no subresource), which only the resource grant would cover.
+    assert!(!can_i(d, token, &["patch", "pods/resize", "-n", "shop"]).await);
+    assert!(
+        can_i(
+            d,
+            token,
+            &["patch", "pods", "--subresource=resize", "-n", "default"]
+        )
+        .await
+    );
+    assert!(
+        !can_i(d, token, &["patch", "pods", "-n", "shop"]).await,
+        "only the subresource"
+    );
+    ok(
+        &as_token(
+            d,
+            token,
+            &[
+                "patch",
+                "pod",
+                "web",
+                "-n",
+                "shop",
+                "--subresource=resize",
+                "-p",
+                patch,
+            ],
+        )
+        .await,
+        "resize with the grant",
+    );
+
+    // roleRef is immutable; an unknown token is 401.
+    let e = refused(
+        &run(
+            d,
+            &[
+                "patch",
+                "rolebinding",
+                "resize",
+                "-n",
+                "shop",
+                "--type=merge",
+                "-p",
+                r#"{"roleRef":{"name":"other"}}"#,
+            ],
+        )
+        .await,
+        "change roleRef",
+    );
+    assert!(
+        e.contains("roleRef: Invalid value") && e.contains("cannot change roleRef"),
+        "{e}"
+    );
+    let e = refused(
+        &as_token(d, "not-a-token", &["get", "pods", "-n", "shop"]).await,
+        "bad token",
+    );
+    assert!(e.contains("Unauthorized"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_creates_and_lists_services_with_the_real_columns() {
+    if !kubectl::required("the Service kubectl test") {
+        return;
+    }
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sim.write_kubeconfig(&d.join("kubeconfig")).unwrap();
+    ok(&run(d, &["create", "namespace", "shop"]).await, "create ns");
+    ok(
+        &run(
+            d,
+            &[
+                "create",
+                "service",
+                "clusterip",
+                "web",
+                "-n",
+                "shop",
+                "--tcp=80:8080",
+            ],
+        )
+        .await,
+        "create clusterip",
+    );
+    ok(
+        &run(
+            d,
+            &[
+                "create",
+                "service",
+                "nodeport",
+                "edge",
+                "-n",
+                "shop",
+                "--tcp=443:8443",
+                "--node-port=30443",
+            ],
+        )
+        .await,
+        "create nodeport",
+    );
+    ok(
+        &run(
+            d,
+            &[
+                "create",
+                "service",
+                "clusterip",
+                "peers",
+                "-n",
+                "shop",
+                "--clusterip=None",
+            ],
+        )
+        .await,
+        "create headless",
+    );
+    let table = ok(&run(d, &["get", "svc", "-n", "shop"]).await, "get svc");
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE"
+        ]
+    );
+    let row = |name: &str| -> Vec<String> {
+        table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {table}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let web = row("web");
+    assert_eq!(
+        (web[1].as_str(), web[3].as_str(), web[4].as_str()),
+        ("ClusterIP", "<none>", "80/TCP")
+    );
+    assert!(web[2].starts_with("10."), "{web:?}");
+    let edge = row("edge");
+    assert_eq!(
+        (edge[1].as_str(), edge[4].as_str()),
+        ("NodePort", "443:30443/TCP")
+    );
+    assert_eq!(row("peers")[2], "None");
+    // The allocated ClusterIP may not change.
+    let e = refused(
+        &run(
+            d,
+            &[
+                "patch",
+                "svc",
+                "web",
+                "-n",
+                "shop",
+                "--type=merge",
+                "-p",
+                r#"{"spec":{"clusterIP":"10.96.0.99","clusterIPs":["10.96.0.99"]}}"#,
+            ],
+        )
+        .await,
+        "change clusterIP",
+    );
+    assert!(
+        e.contains("spec.clusterIPs[0]") && e.contains("may not change once set"),
+        "{e}"
+    );
+    let e = refused(
+        &run(
+            d,
+            &[
+                "create",
+                "service",
+                "nodeport",
+                "taken",
+                "-n",
+                "shop",
+                "--tcp=443:8443",
+                "--node-port=30443",
+            ],
+        )
+        .await,
+        "node port in use",
+    );
+    assert!(e.contains("provided port is already allocated"), "{e}");
+    // The `kubernetes` Service of every cluster.
+    let k = ok(
+        &run(d, &["get", "svc", "kubernetes", "-n", "default"]).await,
+        "get kubernetes",
+    );
+    assert!(k.contains("10.96.0.1") && k.contains("443/TCP"), "{k}");
+}
