@@ -4,6 +4,7 @@
 //! Every failure is a `Status` body; bodies are capped at the real server's 3 MiB.
 
 mod audit;
+mod auth_layer;
 pub mod discovery;
 pub mod openapi;
 pub mod protobuf;
@@ -24,7 +25,6 @@ use axum::routing::{any, get};
 use serde_json::Value;
 
 use crate::auth::Requester;
-use crate::auth::request_info::RequestInfo;
 use crate::error::{ApiError, ApiResult};
 use crate::patch::PatchKind;
 use crate::registry::{ListOptions, PatchRequest, Sub};
@@ -60,31 +60,8 @@ pub fn router(cluster: Shared) -> Router {
         .route("/api/v1/{*rest}", any(core_handler))
         .route("/apis/{group}/{version}/{*rest}", any(group_handler))
         .fallback(|| async { ApiError::no_route() })
-        .layer(axum::middleware::from_fn_with_state(cluster.clone(), authenticate_and_authorize))
+        .layer(axum::middleware::from_fn_with_state(cluster.clone(), auth_layer::authenticate_and_authorize))
         .with_state(cluster)
-}
-
-/// Every request, resource or not: who sent it (`auth`), and whether RBAC lets a
-/// ServiceAccount do it, before any routing, as the real server's filter chain does. The
-/// requester travels on in the request's extensions (SelfSubjectAccessReview needs it).
-async fn authenticate_and_authorize(
-    State(c): State<Shared>,
-    mut req: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let requester = match c.authenticate(req.headers()) {
-        Ok(user) => Requester(user),
-        Err(e) => return e.into_response(),
-    };
-    if requester.0.is_some() {
-        let q = parse_query(req.uri().query());
-        let info = RequestInfo::new(req.method().as_str(), req.uri().path(), &q);
-        if let Err(e) = c.check_access(&requester, &info) {
-            return e.into_response();
-        }
-    }
-    req.extensions_mut().insert(requester);
-    next.run(req).await
 }
 
 fn json_ok(v: &Value) -> Response {
@@ -266,7 +243,7 @@ async fn handle(c: Shared, group: &str, version: &str, rest: String, req: Reques
             .get::<Requester>()
             .cloned()
             .unwrap_or_default();
-        return review(&c, &parts.method, &parts.headers, &requester, body)
+        return auth_layer::review(&c, &parts.method, &parts.headers, &requester, body)
             .await
             .unwrap_or_else(IntoResponse::into_response);
     }
@@ -274,25 +251,6 @@ async fn handle(c: Shared, group: &str, version: &str, rest: String, req: Reques
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
-}
-
-/// POST of a SelfSubjectAccessReview: answered, never stored (201 as the real server answers).
-async fn review(
-    c: &Cluster,
-    method: &Method,
-    headers: &HeaderMap,
-    requester: &Requester,
-    body: Body,
-) -> ApiResult<Response> {
-    if method != Method::POST {
-        return Err(ApiError::method_not_allowed(
-            method.as_str(),
-            "selfsubjectaccessreviews",
-        ));
-    }
-    let body = parse_body(headers, &read_body(body).await?)?;
-    let answer = c.self_subject_access_review(requester, body)?;
-    Ok(json_status(StatusCode::CREATED, &answer))
 }
 
 async fn dispatch(
