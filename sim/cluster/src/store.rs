@@ -229,7 +229,14 @@ impl Store {
             let rv = Self::bump(&mut inner);
             let meta = util::obj_entry(&mut obj, "metadata");
             meta["resourceVersion"] = Value::String(rv.to_string());
-            meta["uid"] = Value::String(util::new_uid());
+            // A uid fixed by the registry before storing (the Job strategy names it in its
+            // generated selector) is kept; otherwise one is assigned here.
+            if meta
+                .get("uid")
+                .is_none_or(|u| u.as_str().is_none_or(str::is_empty))
+            {
+                meta["uid"] = Value::String(util::new_uid());
+            }
             meta["creationTimestamp"] = Value::String(util::now_rfc3339());
             if obj.get("spec").is_some() {
                 obj["metadata"]["generation"] = Value::from(1);

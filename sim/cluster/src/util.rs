@@ -188,6 +188,19 @@ pub fn obj_entry<'a>(obj: &'a mut Value, key: &str) -> &'a mut Value {
     entry
 }
 
+/// A label map as `k=v,k2=v2` (a `matchLabels` selector string, kubectl's NODE SELECTOR cell);
+/// empty when there are none.
+pub fn labels_string(map: Option<&Value>) -> String {
+    map.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,8 +68,10 @@ fn resource_entry(r: &ResourceDef) -> Value {
         e["shortNames"] = json!(r.short_names);
     }
     if r.plural == "pods" && r.group.is_empty()
-        || r.plural == "deployments"
-        || r.plural == "replicasets"
+        || matches!(
+            r.plural,
+            "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs"
+        )
     {
         e["categories"] = json!(["all"]);
     }

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod protobuf;
 pub mod table;
 mod table_auth;
+mod table_kinds;
 pub mod watch;
 
 use std::collections::HashMap;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::resources::ResourceDef;
 use crate::util;
 
-fn age(obj: &Value) -> String {
+pub(super) fn age(obj: &Value) -> String {
     let Some(t) = util::parse_rfc3339(util::str_at(obj, "metadata.creationTimestamp")) else {
         return "<unknown>".into();
     };
@@ -22,7 +22,7 @@ fn age(obj: &Value) -> String {
     }
 }
 
-fn col(name: &str, ty: &str) -> Value {
+pub(super) fn col(name: &str, ty: &str) -> Value {
     let format = if name == "Name" { "name" } else { "" };
     json!({"name": name, "type": ty, "format": format, "description": "", "priority": 0})
 }
@@ -30,6 +30,9 @@ fn col(name: &str, ty: &str) -> Value {
 fn columns(def: &ResourceDef) -> Vec<Value> {
     if let Some(c) = super::table_auth::columns(def) {
         return c;
+    }
+    if let Some(cols) = super::table_kinds::columns(def) {
+        return cols;
     }
     match (def.group, def.plural) {
         ("", "pods") => vec![
@@ -71,6 +74,9 @@ fn columns(def: &ResourceDef) -> Vec<Value> {
 fn cells(def: &ResourceDef, o: &Value) -> Vec<Value> {
     if let Some(c) = super::table_auth::cells(def, o, &age(o)) {
         return c;
+    }
+    if let Some(cells) = super::table_kinds::cells(def, o) {
+        return cells;
     }
     let name = json!(util::str_at(o, "metadata.name"));
     let int = |p: &str| o.pointer(p).and_then(Value::as_i64).unwrap_or(0);

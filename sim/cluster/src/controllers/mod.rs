@@ -1,9 +1,17 @@
-//! The simulated controller manager: the Deployment, ReplicaSet and resource quota controllers, run as one loop
-//! that wakes on any store change (debounced to the configured tick) or at least once a second.
+//! The simulated controller manager: the Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
+//! CronJob, resource quota and disruption (PDB status) controllers, run as one loop that wakes
+//! on any store change (debounced to the configured tick) or at least once a second.
 
+mod common;
+mod cronjob;
+mod daemonset;
 mod deployment;
+mod job;
+mod pdb;
 mod quota;
 mod replicaset;
+mod revision;
+mod statefulset;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,10 +30,19 @@ pub fn spawn(cluster: Arc<Cluster>) -> Vec<JoinHandle<()>> {
     vec![tokio::spawn(async move {
         let mut changes = cluster.store.subscribe();
         let mut rs = replicaset::ReplicaSetController::default();
+        let mut sts = statefulset::StatefulSetController::default();
+        let mut ds = daemonset::DaemonSetController::default();
+        let mut jobs = job::JobController::default();
+        let mut cronjobs = cronjob::CronJobController::default();
         loop {
             deployment::reconcile_all(&cluster).await;
             rs.reconcile_all(&cluster).await;
+            sts.reconcile_all(&cluster).await;
+            ds.reconcile_all(&cluster).await;
+            cronjobs.reconcile_all(&cluster).await;
+            jobs.reconcile_all(&cluster).await;
             quota::reconcile_all(&cluster);
+            pdb::reconcile_all(&cluster);
             tokio::time::sleep(cluster.config.tick).await;
             let _ = tokio::time::timeout(RESYNC, changes.changed()).await;
         }

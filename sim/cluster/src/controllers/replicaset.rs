@@ -5,39 +5,20 @@
 //! admission webhooks see exactly what they would see in a real cluster. A failed create is
 //! reported as a `FailedCreate` Warning Event and retried with backoff.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 
-use super::{controlled_by, controller_ref};
+use super::common::{Backoff, is_active, is_ready, owned, pod_from_template};
 use crate::resources;
 use crate::state::Cluster;
 use crate::util;
 
 /// Pods created per ReplicaSet per pass (the real controller uses slow-start batches).
 const CREATE_BURST: i64 = 100;
-/// Retry delays after failed creates: doubled up to the cap.
-const BACKOFF_START: Duration = Duration::from_millis(200);
-const BACKOFF_CAP: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 pub struct ReplicaSetController {
-    /// ReplicaSet uid → (next attempt, current delay) after a failed create.
-    backoff: HashMap<String, (Instant, Duration)>,
-}
-
-fn is_active(pod: &Value) -> bool {
-    !matches!(util::str_at(pod, "status.phase"), "Succeeded" | "Failed")
-}
-
-fn is_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
+    /// Retry delays after failed creates, by ReplicaSet uid.
+    backoff: Backoff,
 }
 
 /// Deletion preference of `kubectl scale down`: unscheduled, then pending, then not ready,
@@ -61,10 +42,7 @@ fn deletion_rank(pod: &Value) -> (u8, std::cmp::Reverse<String>) {
 impl ReplicaSetController {
     pub async fn reconcile_all(&mut self, c: &Cluster) {
         let sets = c.store.list(resources::by_storage("replicasets"), None).0;
-        self.backoff.retain(|uid, _| {
-            sets.iter()
-                .any(|rs| util::str_at(rs, "metadata.uid") == uid)
-        });
+        self.backoff.retain(&sets);
         for rs in sets {
             self.reconcile(c, &rs).await;
         }
@@ -81,28 +59,14 @@ impl ReplicaSetController {
             .and_then(Value::as_i64)
             .unwrap_or(0);
         let diff = desired - pods.len() as i64;
-        if diff > 0
-            && self
-                .backoff
-                .get(&uid)
-                .is_none_or(|(at, _)| Instant::now() >= *at)
-        {
+        if diff > 0 && self.backoff.ready(&uid) {
             for _ in 0..diff.min(CREATE_BURST) {
                 let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
-                let pod = json!({
-                    "apiVersion": "v1",
-                    "kind": "Pod",
-                    "metadata": {
-                        "generateName": format!("{name}-"),
-                        "labels": template.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
-                        "annotations": template.pointer("/metadata/annotations").cloned().unwrap_or(json!({})),
-                        "ownerReferences": [controller_ref(rs)],
-                    },
-                    "spec": template.get("spec").cloned().unwrap_or(json!({})),
-                });
+                let mut pod = pod_from_template(rs, &template, &[]);
+                pod["metadata"]["generateName"] = json!(format!("{name}-"));
                 match c.create(pods_def, &ns, pod).await {
                     Ok(p) => {
-                        self.backoff.remove(&uid);
+                        self.backoff.succeeded(&uid);
                         c.record_event(
                             rs,
                             "Normal",
@@ -112,12 +76,7 @@ impl ReplicaSetController {
                         );
                     }
                     Err(e) => {
-                        let delay = self
-                            .backoff
-                            .get(&uid)
-                            .map_or(BACKOFF_START, |(_, d)| (*d * 2).min(BACKOFF_CAP));
-                        self.backoff
-                            .insert(uid.clone(), (Instant::now() + delay, delay));
+                        self.backoff.failed(&uid);
                         c.record_event(
                             rs,
                             "Warning",
@@ -165,10 +124,7 @@ impl ReplicaSetController {
 
 /// The active pods in `ns` controlled by the ReplicaSet with `uid`.
 fn owned_active_pods(c: &Cluster, ns: &str, uid: &str) -> Vec<std::sync::Arc<Value>> {
-    c.store
-        .list(resources::by_storage("pods"), Some(ns))
-        .0
-        .into_iter()
-        .filter(|p| controlled_by(p, uid) && is_active(p))
-        .collect()
+    let mut pods = owned(c, "pods", ns, uid);
+    pods.retain(|p| is_active(p));
+    pods
 }

@@ -6,11 +6,14 @@
 //! stream of changes a real cluster produces. The kubelet owns its runtime state
 //! ([`KubeletState`]): nothing outside this module reads it.
 
+mod completion;
 mod lifecycle;
 mod no_restart;
 mod oom;
 mod scheduler;
 pub mod usage;
+
+pub use completion::RUN_FOR_ANNOTATION;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -276,5 +279,6 @@ fn step(c: &Cluster, k: &KubeletState) {
     }
     lifecycle::resize_all(c, k, &nodes);
     oom::run_usage(c, k);
+    completion::run_completions(c, k);
     c.usage.publish(k.usage());
 }

@@ -2,15 +2,43 @@
 //! requests (cpu, memory, pod count). A node's used resources count each bound pod at
 //! max(spec requests, allocated requests), as the real scheduler does during resizes, and an
 //! `Infeasible` resize at its allocated requests only (KEP-1287 §Scheduler and API Server
-//! Interaction; `kubelet::scheduled_requests`). Pods that fit nowhere get
+//! Interaction; `kubelet::scheduled_requests`). A required node affinity on `metadata.name`
+//! (DaemonSet pods) restricts the candidates. Pods that fit nowhere get
 //! `PodScheduled=False, reason Unschedulable` and a `FailedScheduling` Event.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{NodeCap, Res, is_active, scheduled_requests, set_condition, spec_requests};
 use crate::resources;
 use crate::state::Cluster;
 use crate::util;
+
+/// Node names a pod's required node affinity allows through `matchFields` on `metadata.name`
+/// with operator `In` (what the DaemonSet controller sets to pin a pod to its node); `None` when
+/// the pod has no such term. Other affinity terms and `nodeSelector` are not simulated.
+fn required_nodes(pod: &Value) -> Option<Vec<&str>> {
+    let terms = pod
+        .pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")?
+        .as_array()?;
+    let names: Vec<&str> = terms
+        .iter()
+        .flat_map(|t| {
+            t.get("matchFields")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter(|f| f["key"] == "metadata.name" && f["operator"] == "In")
+        .flat_map(|f| {
+            f.get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(Value::as_str)
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
 
 pub(crate) fn schedule(c: &Cluster, nodes: &[NodeCap]) {
     let pods = c.store.list(resources::by_storage("pods"), None).0;
@@ -31,9 +59,15 @@ pub(crate) fn schedule(c: &Cluster, nodes: &[NodeCap]) {
     pending.sort_by_key(|p| util::str_at(p, "metadata.creationTimestamp").to_string());
     for pod in pending {
         let want = spec_requests(pod);
+        let pinned = required_nodes(pod);
         let best = nodes
             .iter()
             .enumerate()
+            .filter(|(_, n)| {
+                pinned
+                    .as_ref()
+                    .is_none_or(|names| names.contains(&n.name.as_str()))
+            })
             .filter(|(i, n)| {
                 let (u, k) = used[*i];
                 k < n.max_pods && u.cpu + want.cpu <= n.alloc.cpu && u.mem + want.mem <= n.alloc.mem

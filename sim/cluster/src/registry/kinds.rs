@@ -1,6 +1,5 @@
-//! Create-time defaults and validation of the policy kinds (LimitRange, ResourceQuota,
-//! PodDisruptionBudget) and the workload kinds (Deployment, ReplicaSet, StatefulSet,
-//! DaemonSet, Job, CronJob), from kubernetes `pkg/apis/{core,apps,batch,policy}/v1/defaults.go`,
+//! Create-time defaults and validation of LimitRanges, ResourceQuotas, Deployments and
+//! ReplicaSets (the other workload kinds and PDBs: `workload_kinds`), from kubernetes `pkg/apis/{core,apps,batch,policy}/v1/defaults.go`,
 //! the registries' `PrepareForCreate` and `pkg/apis/*/validation`. Messages are the real ones.
 
 use serde_json::{Value, json};
@@ -11,11 +10,11 @@ use crate::resources::ResourceDef;
 use crate::util;
 
 /// apps/v1 and batch/v1 `RevisionHistoryLimit` / history defaults.
-const DEFAULT_REVISION_HISTORY: i64 = 10;
+pub(super) const DEFAULT_REVISION_HISTORY: i64 = 10;
 /// `NewForbidden` text for negative numbers (`apimachinery validation.isNegativeErrorMsg`).
-const NEGATIVE: &str = "must be greater than or equal to 0";
+pub(super) const NEGATIVE: &str = "must be greater than or equal to 0";
 
-fn default(obj: &mut Value, key: &str, v: Value) {
+pub(super) fn default(obj: &mut Value, key: &str, v: Value) {
     if obj.get(key).is_none() {
         obj[key] = v;
     }
@@ -88,10 +87,7 @@ pub(super) fn prepare_create(def: &ResourceDef, obj: &mut Value) -> bool {
             obj["status"] = json!({});
         }
         ("", "resourcequotas") => obj["status"] = json!({}),
-        ("policy", "poddisruptionbudgets") => {
-            obj["status"] = json!({"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0});
-        }
-        _ => return false,
+        _ => return super::workload_kinds::prepare_create(def, obj),
     }
     true
 }
@@ -329,7 +325,7 @@ pub(super) fn validate(def: &ResourceDef, obj: &Value) -> Option<Vec<FieldError>
     Some(match (def.group, def.plural) {
         ("", "limitranges") => validate_limit_range(obj),
         ("", "resourcequotas") => validate_resource_quota(obj),
-        _ => return None,
+        _ => return super::workload_kinds::validate(def, obj),
     })
 }
 

@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod service_accounts;
 pub mod services;
 pub mod validate;
+mod workload_kinds;
 mod write;
 
 use serde_json::{Value, json};

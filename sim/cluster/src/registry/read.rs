@@ -13,16 +13,7 @@ use crate::state::Cluster;
 use crate::util;
 
 fn scale_view(obj: &Value) -> Value {
-    let sel_str = obj
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
+    let sel_str = util::labels_string(obj.pointer("/spec/selector/matchLabels"));
     json!({
         "apiVersion": "autoscaling/v1",
         "kind": "Scale",

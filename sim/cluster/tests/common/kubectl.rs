@@ -37,6 +37,18 @@ pub fn run(kubeconfig: &Path, home: &Path, args: &[&str]) -> Output {
         .expect("kubectl runs")
 }
 
+/// [`run`] from async code: `kubeconfig` in `dir`, which is also `$HOME`; on a blocking thread.
+pub async fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&dir.join("kubeconfig"), &dir, &args)
+    })
+    .await
+    .expect("kubectl thread")
+}
+
 /// The stdout of a successful call; fails the test with both streams otherwise.
 pub fn ok(o: &Output, what: &str) -> String {
     assert!(
