@@ -37,7 +37,9 @@ async fn binary_fails_clearly_without_the_configuration_then_converges() {
     let (sim, client) = sim_with_namespace().await;
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
+    // As its deploy/ ServiceAccount: a grant missing from deploy/ fails here.
+    sim.write_service_account_kubeconfig(&kubeconfig, "rightsize-system", "rightsize-certs")
+        .unwrap();
 
     let out = run(&kubeconfig).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));

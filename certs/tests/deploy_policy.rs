@@ -142,7 +142,12 @@ fn rbac_grants_exactly_what_each_binary_needs() {
             "rightsize-certs",
             expand(&[
                 ("", "secrets", "", &["create"]),
-                ("", "secrets", "rightsize-webhook-tls", &["get", "update"]),
+                (
+                    "",
+                    "secrets",
+                    "rightsize-webhook-tls",
+                    &["get", "update", "delete"],
+                ),
             ]),
         ),
         (

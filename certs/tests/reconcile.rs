@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{ca_bundle_of, sim_with_namespace, spec, with_configuration};
+use common::{ca_bundle_of, certs_client, sim_with_namespace, spec, with_configuration};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, PostParams};
@@ -224,7 +224,8 @@ async fn corrupt_secrets_are_repaired_not_panicked_on() {
 
 #[tokio::test]
 async fn missing_webhook_configuration_is_a_clear_error_after_the_secret_is_written() {
-    let (_sim, client) = sim_with_namespace().await;
+    let (sim, _) = sim_with_namespace().await;
+    let client = certs_client(&sim).await;
     let err = reconcile(&client, &spec(), SystemTime::now())
         .await
         .unwrap_err();

@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use axum_server::tls_rustls::RustlsConfig;
-use common::{configuration, namespace, sim_with_webhook, spec};
+use common::{certs_client, configuration, namespace, sim_with_webhook, spec};
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{Api, PostParams};
@@ -67,7 +67,8 @@ fn rotating_spec() -> CertSpec {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_verifies_through_a_whole_ca_rotation() {
-    let (_sim, client, tls) = sim_with_webhook().await;
+    let (sim, client, tls) = sim_with_webhook().await;
+    let certs = certs_client(&sim).await;
     namespace(&client, "shop", json!({"rightsize.dev/enabled": "true"})).await;
     Api::<MutatingWebhookConfiguration>::all(client.clone())
         .create(&PostParams::default(), &configuration(1))
@@ -78,7 +79,7 @@ async fn every_call_verifies_through_a_whole_ca_rotation() {
     let spec = rotating_spec();
     let mut n = 0;
     let run = |expected: &'static str| {
-        let (client, spec) = (client.clone(), spec.clone());
+        let (client, spec) = (certs.clone(), spec.clone());
         async move {
             let out = reconcile(&client, &spec, SystemTime::now()).await.unwrap();
             assert_eq!(

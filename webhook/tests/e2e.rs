@@ -186,6 +186,13 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
     sim.create_from_files(&[&deploy.join("webhook.yaml")], &["Service"], SYSTEM)
         .await
         .unwrap();
+    // Each binary's part runs as its deploy/ ServiceAccount, authorised by deploy/'s RBAC: a
+    // missing grant fails here. `client` (the administrator) only sets the scenario up.
+    sim.install_rbac(&deploy).await.unwrap();
+    let as_sa = |name: &'static str| sim.service_account_client(SYSTEM, name);
+    let certs_client = as_sa("rightsize-certs").await.unwrap();
+    let webhook_client = as_sa("rightsize-webhook").await.unwrap();
+    let controller_client = as_sa("rightsize-controller").await.unwrap();
     namespace(&client, "shop", json!({"rightsize.dev/enabled": "true"})).await;
     Api::<MutatingWebhookConfiguration>::all(client.clone())
         .create(&PostParams::default(), &configuration())
@@ -194,7 +201,7 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
 
     // Certificates: the certs crate creates the Secret and publishes the caBundle.
     let spec = rotating_spec();
-    assert_eq!(reconcile_step(&client, &spec).await, "Create");
+    assert_eq!(reconcile_step(&certs_client, &spec).await, "Create");
     let mwc = Api::<MutatingWebhookConfiguration>::all(client.clone())
         .get(CONFIG)
         .await
@@ -206,7 +213,7 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
 
     // History for Deployment shop/cart, written by the store's own writer.
     let writer = HistoryWriter::new(
-        client.clone(),
+        controller_client.clone(),
         HistoryConfig::new(SYSTEM),
         HistoryMetrics::default(),
     );
@@ -220,7 +227,7 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
     // The webhook, as `run` wires it.
     let metrics = WebhookMetrics::default();
     let view = Arc::new(HistoryView::start(
-        client.clone(),
+        webhook_client.clone(),
         SYSTEM,
         HistoryMetrics::default(),
     ));
@@ -228,7 +235,7 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
     let app = Arc::new(App::new(
         view.clone(),
         AdmissionConfig::default(),
-        ClusterState::watch(&client),
+        ClusterState::watch(&webhook_client),
         metrics.clone(),
     ));
     let cert = ReloadingCert::load(
@@ -291,11 +298,11 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
     // unsized under failurePolicy Ignore), and each Secret change reaches the mounted files by a
     // `..data` swap; new connections get the new serving certificate.
     let calls_before = metrics.reviews(Outcome::Patched);
-    assert_eq!(reconcile_step(&client, &spec).await, "AddCa");
+    assert_eq!(reconcile_step(&certs_client, &spec).await, "AddCa");
     admit().await;
     volume.update(&as_files(&secret_files(&client).await));
     admit().await;
-    assert_eq!(reconcile_step(&client, &spec).await, "SwitchServing");
+    assert_eq!(reconcile_step(&certs_client, &spec).await, "SwitchServing");
     admit().await; // the old pair, still trusted: CA1 is in the bundle
     let files = secret_files(&client).await;
     volume.update(&as_files(&files));
@@ -315,7 +322,7 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
         "new connections get the new pair"
     );
     admit().await;
-    assert_eq!(reconcile_step(&client, &spec).await, "DropOldCas");
+    assert_eq!(reconcile_step(&certs_client, &spec).await, "DropOldCas");
     admit().await;
     volume.update(&as_files(&secret_files(&client).await));
     admit().await;
@@ -324,7 +331,7 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
     assert_eq!(metrics.cert_reloads(false), 0);
 
     // The cluster caches see the simulated node (8Gi allocatable by default).
-    let cluster = ClusterState::watch(&client);
+    let cluster = ClusterState::watch(&webhook_client);
     let node = eventually("the largest node", || {
         let n = *cluster.largest_node.get();
         async move { n }

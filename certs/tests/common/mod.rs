@@ -38,7 +38,18 @@ pub async fn sim_with(config: SimConfig) -> (SimCluster, kube::Client) {
     let sim = SimCluster::start(config).await.expect("sim starts");
     let client = sim.client().unwrap();
     namespace(&client, "rightsize-system", json!({})).await;
+    sim.install_rbac(&deploy_dir())
+        .await
+        .expect("deploy/'s ServiceAccounts and RBAC");
     (sim, client)
+}
+
+/// A client as deploy/'s `rightsize-certs` ServiceAccount: what `rightsize-certs` may do in a
+/// cluster with deploy/'s RBAC, and nothing more (a missing grant fails the test).
+pub async fn certs_client(sim: &SimCluster) -> kube::Client {
+    sim.service_account_client("rightsize-system", "rightsize-certs")
+        .await
+        .expect("certs ServiceAccount client")
 }
 
 pub async fn sim_with_namespace() -> (SimCluster, kube::Client) {
@@ -61,8 +72,8 @@ pub fn configuration(hooks: usize) -> MutatingWebhookConfiguration {
         .unwrap()
 }
 
-/// A cluster with configuration `rightsize` of `hooks` webhooks; its Secret and configuration
-/// APIs.
+/// A cluster with configuration `rightsize` of `hooks` webhooks; a client as `rightsize-certs`
+/// ([`certs_client`]); the Secret and configuration APIs as the administrator.
 pub async fn with_configuration(
     hooks: usize,
 ) -> (
@@ -77,7 +88,8 @@ pub async fn with_configuration(
         .await
         .unwrap();
     let secrets = Api::namespaced(client.clone(), "rightsize-system");
-    (sim, client, mwcs, secrets)
+    let certs = certs_client(&sim).await;
+    (sim, certs, mwcs, secrets)
 }
 
 /// The caBundle of each webhook (empty when unset).

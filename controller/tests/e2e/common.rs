@@ -61,7 +61,7 @@ impl Controller {
         }
         all.extend_from_slice(flags);
         let settings = Settings::from_flags(all.iter().copied()).expect("valid flags");
-        Self::start_with(sim.client().expect("client"), settings).await
+        Self::start_with(controller_client(sim).await, settings).await
     }
 
     pub async fn start_with(client: Client, settings: Settings) -> Self {
@@ -129,6 +129,22 @@ pub fn metric(text: &str, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The repository's deploy/ directory.
+pub fn deploy_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+}
+
+/// A client as deploy/'s `rightsize-controller` ServiceAccount (its token, over HTTPS): the
+/// controller may do what deploy/'s RBAC grants it and nothing more, so a missing grant fails
+/// the scenario here rather than on a user's cluster.
+pub async fn controller_client(sim: &SimCluster) -> Client {
+    sim.service_account_client(OWN_NS, "rightsize-controller")
+        .await
+        .expect("controller ServiceAccount client")
+}
+
+/// A cluster with the scenario namespaces and deploy/'s ServiceAccounts and RBAC; the
+/// administrator's client (for the scenario's own setup and checks).
 pub async fn start_sim(config: SimConfig) -> (SimCluster, Client) {
     let sim = SimCluster::start(config).await.expect("sim starts");
     let client = sim.client().expect("client");
@@ -144,6 +160,9 @@ pub async fn start_sim(config: SimConfig) -> (SimCluster, Client) {
             .await
             .expect("namespace");
     }
+    sim.install_rbac(&deploy_dir())
+        .await
+        .expect("deploy/'s ServiceAccounts and RBAC");
     (sim, client)
 }
 

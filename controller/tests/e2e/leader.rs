@@ -60,7 +60,8 @@ async fn standby_takes_over_after_sigkill_and_at_once_after_sigterm() {
     let (sim, client) = start_sim(SimConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
+    sim.write_service_account_kubeconfig(&kubeconfig, OWN_NS, "rightsize-controller")
+        .unwrap();
     let pods = create(
         &client,
         &pod("web", "100Mi", "100Mi", "constant:95Mi", json!({})),

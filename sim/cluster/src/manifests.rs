@@ -80,6 +80,54 @@ impl SimCluster {
     }
 }
 
+/// The kinds [`SimCluster::install_rbac`] installs.
+pub const RBAC_KINDS: [&str; 5] = [
+    "ServiceAccount",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+];
+
+impl SimCluster {
+    /// Create the objects of the kinds in `only` that a kustomization directory lists (its
+    /// `resources:` files, in order, placed in its `namespace:` as `kubectl apply -k` would
+    /// place them). Only plain file resources are read: no bases, patches or generators.
+    pub async fn create_from_kustomization(&self, dir: &Path, only: &[&str]) -> Result<(), Error> {
+        let path = dir.join("kustomization.yaml");
+        let k = parse(
+            &std::fs::read_to_string(&path).map_err(|e| Error::Manifest {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?,
+            &path.display().to_string(),
+        )?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+        let ns = util::str_at(&k, "namespace");
+        let files: Vec<std::path::PathBuf> = k
+            .get("resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|f| dir.join(f))
+            .collect();
+        let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+        self.create_from_files(&refs, only, if ns.is_empty() { "default" } else { ns })
+            .await
+    }
+
+    /// A kustomization's ServiceAccounts, Roles, ClusterRoles and bindings ([`RBAC_KINDS`]):
+    /// what a binary running as one of those ServiceAccounts may do in this cluster, e.g.
+    /// `sim.install_rbac(deploy_dir)` then `sim.service_account_client(ns, "rightsize-controller")`.
+    pub async fn install_rbac(&self, kustomization_dir: &Path) -> Result<(), Error> {
+        self.create_from_kustomization(kustomization_dir, &RBAC_KINDS)
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
