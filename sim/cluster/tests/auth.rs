@@ -269,3 +269,59 @@ async fn services_get_cluster_ips_from_the_service_cidr() {
     let kept = svcs.replace("web", &pp, &again).await.unwrap();
     assert_eq!(kept.spec.unwrap().cluster_ip, Some(ip.to_string()));
 }
+
+#[tokio::test]
+async fn deploy_rbac_grants_each_binary_its_job_and_refuses_the_rest() {
+    use k8s_openapi::api::core::v1::{Pod, Secret};
+    let sim = start().await;
+    let admin = sim.client().unwrap();
+    Api::<Namespace>::all(admin.clone())
+        .create(
+            &PostParams::default(),
+            &from(json!({"metadata": {"name": "rightsize-system"}})),
+        )
+        .await
+        .unwrap();
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    sim.install_rbac(&deploy).await.unwrap();
+    let as_sa = |name: &'static str| sim.service_account_client("rightsize-system", name);
+
+    // The controller watches pods cluster-wide but never reads Secrets.
+    let ctl = as_sa("rightsize-controller").await.unwrap();
+    Api::<Pod>::all(ctl.clone())
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let s = status_of(
+        Api::<Secret>::namespaced(ctl, "rightsize-system")
+            .list(&ListParams::default())
+            .await,
+    );
+    assert_eq!(
+        s.message,
+        "secrets is forbidden: User \"system:serviceaccount:rightsize-system:rightsize-controller\" cannot list resource \"secrets\" in API group \"\" in the namespace \"rightsize-system\""
+    );
+    // The certs job reads only its own Secret; the webhook never writes ConfigMaps.
+    let certs = as_sa("rightsize-certs").await.unwrap();
+    let secrets: Api<Secret> = Api::namespaced(certs, "rightsize-system");
+    assert_eq!(status_of(secrets.get("other").await).code, 403);
+    assert_eq!(
+        status_of(secrets.get("rightsize-webhook-tls").await).code,
+        404
+    );
+    let webhook = as_sa("rightsize-webhook").await.unwrap();
+    let cms: Api<ConfigMap> = Api::namespaced(webhook, "rightsize-system");
+    cms.list(&ListParams::default()).await.unwrap();
+    let s = status_of(
+        cms.create(
+            &PostParams::default(),
+            &from(json!({"metadata": {"name": "x"}})),
+        )
+        .await,
+    );
+    assert!(
+        s.message.contains("cannot create resource \"configmaps\""),
+        "{}",
+        s.message
+    );
+}
