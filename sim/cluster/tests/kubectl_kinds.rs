@@ -189,6 +189,28 @@ async fn kubectl_applies_gets_and_deletes_the_policy_and_workload_kinds() {
     .await;
     assert!(quota.contains("pods: 3/10"), "{quota}");
 
+    for (what, want) in [
+        ("sts/db", "create Pod db-0 in StatefulSet db successful"),
+        ("ds/agent", "Desired Number of Nodes Scheduled: 1"),
+        ("job/once", "1 Succeeded"),
+        (
+            "cronjob/nightly",
+            "Schedule:                      0 3 * * *",
+        ),
+        ("quota/team", "limits.memory    768Mi  2Gi"),
+        (
+            "limits/mem",
+            "Container   memory    -    1Gi  256Mi            256Mi",
+        ),
+        ("pdb/db", "Allowed disruptions:  1"),
+    ] {
+        let out = ok(&run(d, &["describe", what]).await, what);
+        assert!(
+            out.contains(want),
+            "describe {what}: {want:?} missing from\n{out}"
+        );
+    }
+
     // The LimitRange default (256Mi) applies; 4Gi breaks its max first.
     let err = refused(
         &run(d, &["run", "big", "--image=registry.example/app:1", "--overrides",

@@ -161,6 +161,19 @@ async fn daemonset_runs_one_pod_per_node_with_revision_and_generation_labels() {
         assert_eq!(label(p, "pod-template-generation"), Some("1"));
         assert!(label(p, "controller-revision-hash").is_some_and(|h| !h.is_empty()));
         assert_eq!(controller_of(p), ("DaemonSet".into(), "agent".into()));
+        let tolerations = p
+            .spec
+            .as_ref()
+            .unwrap()
+            .tolerations
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            tolerations
+                .iter()
+                .any(|t| t.key.as_deref() == Some("node.kubernetes.io/not-ready")
+                    && t.effect.as_deref() == Some("NoExecute"))
+        );
     }
     eventually("daemonset status", || async {
         let s = sets.get("agent").await.ok()?.status?;

@@ -83,14 +83,19 @@ impl Cluster {
         };
         let ep = client::endpoint(&cc, resolve, timeout).map_err(HookError::Call)?;
         let uid = util::new_uid();
-        let controller_made = obj
+        // kube-controller-manager's per-controller service accounts (`--use-service-account-
+        // credentials`): the pod's controller kind names the one that creates it.
+        let owner_kind = obj
             .pointer("/metadata/ownerReferences")
             .and_then(Value::as_array)
-            .is_some_and(|r| !r.is_empty());
-        let user = if controller_made {
-            "system:serviceaccount:kube-system:replicaset-controller"
-        } else {
-            "kubernetes-admin"
+            .and_then(|r| r.iter().find(|o| o["controller"] == true))
+            .map(|o| util::str_at(o, "kind"));
+        let user = match owner_kind {
+            None => "kubernetes-admin",
+            Some("StatefulSet") => "system:serviceaccount:kube-system:statefulset-controller",
+            Some("DaemonSet") => "system:serviceaccount:kube-system:daemon-set-controller",
+            Some("Job") => "system:serviceaccount:kube-system:job-controller",
+            Some(_) => "system:serviceaccount:kube-system:replicaset-controller",
         };
         let gvk = json!({"group": "", "version": "v1", "kind": "Pod"});
         let gvr = json!({"group": "", "version": "v1", "resource": "pods"});

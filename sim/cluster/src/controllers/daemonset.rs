@@ -1,10 +1,11 @@
 //! DaemonSet controller (kubernetes `pkg/controller/daemon`): one pod per schedulable node
 //! (`spec.unschedulable` not set), created with `generateName: <ds>-` and pinned to its node by
 //! the required node affinity the real controller sets (`matchFields` on `metadata.name`,
-//! `util.ReplaceDaemonSetPodNodeNameNodeAffinity`), which the sim's scheduler honours. Pods
+//! `util.ReplaceDaemonSetPodNodeNameNodeAffinity`), which the sim's scheduler honours, and the
+//! node-condition tolerations (`AddOrUpdateDaemonPodTolerations`). Pods
 //! carry `controller-revision-hash` (the template hash) and `pod-template-generation` (the
 //! DaemonSet's generation). A pod whose node is gone is deleted; a template change replaces one
-//! old pod per pass (`RollingUpdate`, `maxUnavailable: 1`). Taint tolerations are not added.
+//! old pod per pass (`RollingUpdate`, `maxUnavailable: 1`).
 
 use std::sync::Arc;
 
@@ -36,6 +37,32 @@ pub fn target_node(pod: &Value) -> &str {
     pod.pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchFields/0/values/0")
         .and_then(Value::as_str)
         .unwrap_or("")
+}
+
+/// The tolerations `util.AddOrUpdateDaemonPodTolerations` adds to every daemon pod, so node
+/// conditions never evict or block it.
+fn add_tolerations(spec: &mut Value) {
+    let wanted = [
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+        ("node.kubernetes.io/unschedulable", "NoSchedule"),
+    ];
+    let list = util::obj_entry(spec, "tolerations");
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    let list = list.as_array_mut().expect("made an array");
+    for (key, effect) in wanted {
+        if !list
+            .iter()
+            .any(|t| t["key"] == key && t["effect"] == effect)
+        {
+            list.push(json!({"key": key, "operator": "Exists", "effect": effect}));
+        }
+    }
 }
 
 fn affinity(node: &str) -> Value {
@@ -104,6 +131,7 @@ impl DaemonSetController {
                 let mut pod = pod_from_template(ds, &template, &labels);
                 pod["metadata"]["generateName"] = json!(format!("{name}-"));
                 pod["spec"]["affinity"] = affinity(node);
+                add_tolerations(&mut pod["spec"]);
                 match c.create(pods_def, ns, pod).await {
                     Ok(p) => {
                         self.backoff.succeeded(uid);
