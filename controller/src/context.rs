@@ -78,6 +78,8 @@ pub struct Context {
     pub metrics: Metrics,
     pub events: EventPublisher,
     pub source: Source,
+    /// kube-state-metrics, when `KUBE_STATE_METRICS_URL` is set.
+    pub kube_state_metrics: Option<crate::kube_state_metrics::Endpoint>,
     pub pods: Store<Pod>,
     pub namespaces: Store<Namespace>,
     pub nodes: Store<Node>,
@@ -110,6 +112,7 @@ impl Context {
             settings,
             metrics,
             source,
+            kube_state_metrics: None,
             pods: stores.0,
             namespaces: stores.1,
             nodes: stores.2,

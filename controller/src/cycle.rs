@@ -16,6 +16,7 @@ use crate::actuate;
 use crate::context::{Context, now};
 use crate::events::Reason;
 use crate::followup::{self, Pending};
+use crate::kube_state_metrics;
 use crate::plan::{self, Action, Bounds, Plan};
 use crate::pods::{self, Mode};
 use crate::sizers::SizerKey;
@@ -88,17 +89,15 @@ pub async fn run_cycle(ctx: &Context) -> CycleReport {
     }
     let start = Instant::now();
     let t_now = now();
-    let samples = match ctx
+    let kube_state = match &ctx.kube_state_metrics {
+        Some(endpoint) => endpoint.fetch().await.map_err(|e| ctx.report(&e)).ok(),
+        None => None,
+    };
+    let samples = ctx
         .source
         .fetch(ctx.settings.selector.as_deref(), t_now)
         .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            ctx.report(&e);
-            return report;
-        }
-    };
+        .map_err(|e| ctx.report(&e));
     let selection = ctx.selection();
     let all = ctx.pods.state();
     forget_gone(ctx, &all);
@@ -107,6 +106,13 @@ pub async fn run_cycle(ctx: &Context) -> CycleReport {
         .filter(|p| pods::is_running(p))
         .filter_map(|p| selection.mode(&p).map(|m| (p, m)))
         .collect();
+    // OOM kills from kube-state-metrics are bumped even when the usage samples failed.
+    if let Some(r) = &kube_state {
+        kube_state_metrics::apply(ctx, r, &managed, t_now).await;
+    }
+    let Ok(samples) = samples else {
+        return report;
+    };
     let mut waiting = HashSet::new();
     for (p, _) in &managed {
         if Pending::of(p) != Pending::Clear && followup::follow_up(ctx, p, t_now).await {

@@ -45,6 +45,14 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    #[error("reading kube-state-metrics at {url}")]
+    FetchKubeStateMetrics {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("kube-state-metrics at {url} answered HTTP {status}")]
+    KubeStateMetricsStatus { url: String, status: u16 },
     #[error("parsing kube-state-metrics text from {url}")]
     ParseKubeStateMetrics {
         url: String,
@@ -111,6 +119,8 @@ impl Error {
             Self::ReadToken { .. } => "read_token",
             Self::ReadCaFile { .. } => "read_ca_file",
             Self::BuildHttpClient { .. } => "build_http_client",
+            Self::FetchKubeStateMetrics { .. } => "fetch_kube_state_metrics",
+            Self::KubeStateMetricsStatus { .. } => "kube_state_metrics_status",
             Self::ParseKubeStateMetrics { .. } => "parse_kube_state_metrics",
             Self::PatchResize { .. } => "patch_resize",
             Self::AnnotatePod { .. } => "annotate_pod",
@@ -138,7 +148,9 @@ impl Error {
                 kube::Error::Api(status) => Some(status.code),
                 _ => None,
             },
-            Self::MetricsUrlStatus { status, .. } => Some(*status),
+            Self::MetricsUrlStatus { status, .. } | Self::KubeStateMetricsStatus { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }

@@ -5,7 +5,8 @@
 //! - [`config`]: flags and environment ([`config::Args`]) and the validated [`config::Settings`].
 //! - [`run`]: the wiring ([`run::run`]): caches, metrics source, history, admin server, Lease.
 //! - [`watch`]: reflectors and OOM kills on the watch events; [`oom`]: where kills are shown.
-//! - [`cycle`]: the periodic metrics cycle; [`samples`]: the one metrics list per cycle.
+//! - [`cycle`]: the periodic metrics cycle; [`samples`]: the one metrics list per cycle;
+//!   [`kube_state_metrics`]: missed OOM kills and a spec cross-check from kube-state-metrics.
 //! - [`sizers`]: one policy per workload container; [`plan`]: decision → bounded resize;
 //!   [`actuate`]: `PATCH pods/{name}/resize`, annotations, Events; [`followup`]: pending resizes.
 //! - [`leader`]: Lease election; [`admin`]: `/healthz`, `/readyz`, `/metrics`; [`metrics`],
@@ -19,6 +20,7 @@ pub mod cycle;
 pub mod error;
 pub mod events;
 pub mod followup;
+pub mod kube_state_metrics;
 pub mod leader;
 pub mod metrics;
 pub mod oom;

@@ -80,6 +80,8 @@ pub struct Metrics {
     api_errors: Family<KindLabels, Counter>,
     memory_requested: Family<WhenLabels, Counter>,
     leader: Gauge,
+    ksm_oom_kills: Counter,
+    ksm_mismatches: Counter,
     pub history: rightsize_history::HistoryMetrics,
 }
 
@@ -139,6 +141,18 @@ impl Metrics {
             "1 while this replica holds the Lease and acts, else 0",
             leader.clone(),
         );
+        let ksm_oom_kills = Counter::default();
+        registry.register(
+            "kube_state_metrics_oom_kills",
+            "OOM kills read from kube-state-metrics that the pod watch had not shown",
+            ksm_oom_kills.clone(),
+        );
+        let ksm_mismatches = Counter::default();
+        registry.register(
+            "kube_state_metrics_mismatches",
+            "Containers whose memory request or limit in kube-state-metrics disagreed with the pod's spec (logged, not acted on)",
+            ksm_mismatches.clone(),
+        );
         let history = rightsize_history::HistoryMetrics::register(&mut registry);
         Self {
             registry: Arc::new(registry),
@@ -151,6 +165,8 @@ impl Metrics {
             api_errors,
             memory_requested,
             leader,
+            ksm_oom_kills,
+            ksm_mismatches,
             history,
         }
     }
@@ -203,6 +219,14 @@ impl Metrics {
                 kind: e.metric_label(),
             })
             .inc();
+    }
+
+    pub fn kube_state_metrics_oom_kill(&self) {
+        self.ksm_oom_kills.inc();
+    }
+
+    pub fn kube_state_metrics_mismatch(&self) {
+        self.ksm_mismatches.inc();
     }
 
     pub fn set_leader(&self, leading: bool) {

@@ -33,6 +33,8 @@ pub struct OomKill {
     pub final_: bool,
     /// When it was killed (seconds), if the kubelet said.
     pub at: Option<f64>,
+    /// Who showed it when not the pod watch (`kube-state-metrics`), for Event notes.
+    pub reported_by: Option<&'static str>,
 }
 
 fn oom(t: Option<&ContainerStateTerminated>) -> Option<&ContainerStateTerminated> {
@@ -60,6 +62,7 @@ fn kills_of(statuses: Option<&Vec<ContainerStatus>>, init: bool) -> Vec<OomKill>
                 marker: s.restart_count + 1,
                 final_: true,
                 at: finished(t),
+                reported_by: None,
             });
         } else if let Some(t) = last {
             out.push(OomKill {
@@ -68,6 +71,7 @@ fn kills_of(statuses: Option<&Vec<ContainerStatus>>, init: bool) -> Vec<OomKill>
                 marker: s.restart_count,
                 final_: false,
                 at: finished(t),
+                reported_by: None,
             });
         }
     }
@@ -102,6 +106,20 @@ pub fn is_new(
             .is_none_or(|at| now - at <= OOM_FRESHNESS.as_secs_f64()),
         None => true,
     }
+}
+
+/// Take `kill` on as this controller's to act on: true, and recorded in `handled`, unless a
+/// marker as high is there already. Done under the state lock in one step, so the pod watch and
+/// kube-state-metrics reporting the same kill at the same time bump it once.
+pub fn claim(handled: &mut BTreeMap<String, String>, kill: &OomKill) -> bool {
+    let done = handled
+        .get(&kill.container)
+        .and_then(|v| v.parse::<i32>().ok());
+    if done.is_some_and(|m| kill.marker <= m) {
+        return false;
+    }
+    handled.insert(kill.container.clone(), kill.marker.to_string());
+    true
 }
 
 #[cfg(test)]
@@ -196,6 +214,7 @@ mod tests {
             marker: 2,
             final_: false,
             at: Some(1000.0),
+            reported_by: None,
         };
         let mut handled = BTreeMap::new();
         assert!(is_new(&kill, &handled, false, 1000.0));
@@ -209,6 +228,25 @@ mod tests {
     }
 
     #[test]
+    fn a_kill_is_claimed_once() {
+        let kill = OomKill {
+            container: "app".into(),
+            init: false,
+            marker: 1,
+            final_: false,
+            at: None,
+            reported_by: None,
+        };
+        let mut handled = BTreeMap::new();
+        assert!(claim(&mut handled, &kill));
+        assert!(
+            !claim(&mut handled, &kill),
+            "the second reporter finds it taken"
+        );
+        assert!(claim(&mut handled, &OomKill { marker: 2, ..kill }));
+    }
+
+    #[test]
     fn an_old_unrecorded_kill_seen_at_startup_is_not_bumped() {
         let kill = OomKill {
             container: "app".into(),
@@ -216,6 +254,7 @@ mod tests {
             marker: 1,
             final_: false,
             at: Some(0.0),
+            reported_by: None,
         };
         assert!(!is_new(&kill, &BTreeMap::new(), true, 3600.0));
         assert!(is_new(&kill, &BTreeMap::new(), true, 60.0));

@@ -85,7 +85,7 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let id = identity(&settings);
     tracing::info!(identity = %id, kubernetes = %info.git_version, policy = ?settings.policy, source = settings.controller.metrics_source.as_str(), "starting");
-    let ctx = Arc::new(Context::new(
+    let mut ctx = Context::new(
         client.clone(),
         settings.clone(),
         metrics.clone(),
@@ -95,7 +95,15 @@ pub async fn run(
         leader_rx.clone(),
         minor,
         id.clone(),
-    ));
+    );
+    if let Some(url) = &settings.metrics.kube_state_metrics_url {
+        let http = Source::http_client(
+            settings.metrics.verify_cert,
+            settings.controller.metrics_ca_file.as_deref(),
+        )?;
+        ctx.kube_state_metrics = Some(crate::kube_state_metrics::Endpoint::new(http, url));
+    }
+    let ctx = Arc::new(ctx);
     let admin_state = AdminState {
         metrics: metrics.clone(),
         ready: ctx.ready.clone(),

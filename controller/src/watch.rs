@@ -125,11 +125,25 @@ pub async fn on_pod(ctx: &Context, pod: &Pod) {
         return;
     };
     let _ = first_sight;
-    handle_kills(ctx, pod, mode, &new, t).await;
+    // kube-state-metrics may have reported (and claimed) the same kill meanwhile.
+    let new: Vec<oom::OomKill> = {
+        let mut st = ctx.state();
+        let handled = st.oom_handled.entry(uid.clone()).or_default();
+        new.into_iter().filter(|k| oom::claim(handled, k)).collect()
+    };
+    if !new.is_empty() {
+        handle_kills(ctx, pod, mode, &new, t).await;
+    }
 }
 
 /// Record each kill in the profile, bump memory as the policy decides, flush the history at once.
-async fn handle_kills(ctx: &Context, pod: &Pod, mode: pods::Mode, kills: &[oom::OomKill], t: f64) {
+pub(crate) async fn handle_kills(
+    ctx: &Context,
+    pod: &Pod,
+    mode: pods::Mode,
+    kills: &[oom::OomKill],
+    t: f64,
+) {
     let uid = pod.uid().unwrap_or_default();
     let Ok(workload) = WorkloadRef::of_pod(&pod.metadata, None) else {
         return;
@@ -185,7 +199,11 @@ async fn handle_kills(ctx: &Context, pod: &Pod, mode: pods::Mode, kills: &[oom::
                 if let Ok(mut p) = plan::plan(pod, container, init, &d, bounds)
                     && !cycle::blocked_by_infeasible(&st.infeasible, &uid, &p, bounds.pod_node)
                 {
-                    p.reason = format!("OOM kill (restart {}): {}", kill.marker, p.reason);
+                    let by = kill
+                        .reported_by
+                        .map(|r| format!(", reported by {r}"))
+                        .unwrap_or_default();
+                    p.reason = format!("OOM kill (restart {}{by}): {}", kill.marker, p.reason);
                     cycle::recommend_only(ctx, mode, &mut p);
                     plans.push(p);
                 }

@@ -5,6 +5,7 @@ mod common;
 mod faults;
 mod followup;
 mod job;
+mod kube_state;
 mod leader;
 mod metrics_url;
 mod resize;
