@@ -384,14 +384,16 @@ impl Cluster {
         let sdef = storage_def_of(def);
         if kind == PatchKind::Apply && sub == Sub::Main && self.store.get(sdef, ns, name).is_none()
         {
-            let mut obj = patch::apply(kind, &json!({}), body)?;
+            let mut obj = patch::apply(kind, def.kind, &json!({}), body)?;
             util::obj_entry(&mut obj, "metadata")["name"] = Value::String(name.into());
             return self.create(def, ns, obj).await;
         }
         let policy = (sub == Sub::Resize).then(|| self.pod_policy(ns));
         let mut used = Vec::new();
         let stored = self.store.update(sdef, ns, name, |old| {
-            let cand = patch::apply(kind, &view(def, sub, old), body)?;
+            // The scale subresource is an autoscaling/v1 Scale (no patch metadata of its own).
+            let go_type = if sub == Sub::Scale { "Scale" } else { def.kind };
+            let cand = patch::apply(kind, go_type, &view(def, sub, old), body)?;
             let new = self.merge_write(def, sub, old, cand, name)?;
             if let Some(p) = &policy {
                 used = p.admit(Some(old), &new)?;
