@@ -58,10 +58,11 @@ fn seed(cluster: &Cluster) {
             .store
             .create(resources::by_storage("clusterrolebindings"), binding);
     }
-    for n in &cluster.config.nodes {
+    let version = cluster.config.version.git_version();
+    for (i, n) in cluster.config.nodes.iter().enumerate() {
         let _ = cluster.store.create(
             resources::by_storage("nodes"),
-            crate::kubelet::node_object(n),
+            crate::kubelet::node_object(n, i, &version),
         );
     }
 }

@@ -58,6 +58,33 @@ async fn bad_patch(Json(review): Json<Value>) -> Json<Value> {
     )
 }
 
+/// Answers as a kube-rs webhook does: kube-core's `AdmissionResponse` serializes `patch`
+/// (a `Vec<u8>`) as a JSON array of numbers.
+async fn byte_array(Json(review): Json<Value>) -> Json<Value> {
+    let review: kube::core::admission::AdmissionReview<kube::core::DynamicObject> =
+        serde_json::from_value(review).unwrap();
+    let req: kube::core::admission::AdmissionRequest<kube::core::DynamicObject> =
+        review.try_into().unwrap();
+    let patch: json_patch::Patch = serde_json::from_value(
+        json!([{"op": "add", "path": "/metadata/labels", "value": {"patched-by": "byte-array"}}]),
+    )
+    .unwrap();
+    let resp = kube::core::admission::AdmissionResponse::from(&req)
+        .with_patch(patch)
+        .unwrap();
+    let answer = serde_json::to_value(resp.into_review()).unwrap();
+    assert!(answer["response"]["patch"].is_array(), "{answer}");
+    Json(answer)
+}
+
+/// A `patch` that is neither a base64 string nor an array of bytes.
+async fn patch_number(Json(review): Json<Value>) -> Json<Value> {
+    Json(
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "response": {"uid": review["request"]["uid"], "allowed": true, "patchType": "JSONPatch", "patch": 12}}),
+    )
+}
+
 async fn deny(Json(review): Json<Value>) -> Json<Value> {
     Json(
         json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
@@ -92,6 +119,8 @@ async fn start_webhook(seen: Arc<Seen>) -> (SocketAddr, String) {
         .route("/slow", post(slow))
         .route("/bad-patch", post(bad_patch))
         .route("/deny", post(deny))
+        .route("/byte-array", post(byte_array))
+        .route("/patch-number", post(patch_number))
         .with_state(seen);
     let handle = axum_server::Handle::new();
     let h = handle.clone();
@@ -128,6 +157,18 @@ fn mwc(
         }],
     }))
     .unwrap()
+}
+
+/// Switch the first webhook of configuration `name` to `policy`.
+async fn set_failure_policy(mwcs: &Api<MutatingWebhookConfiguration>, name: &str, policy: &str) {
+    let op = json!([{"op": "replace", "path": "/webhooks/0/failurePolicy", "value": policy}]);
+    mwcs.patch(
+        name,
+        &PatchParams::default(),
+        &Patch::Json::<()>(serde_json::from_value(op).unwrap()),
+    )
+    .await
+    .unwrap();
 }
 
 fn plain_pod(name: &str) -> Pod {
@@ -256,18 +297,7 @@ async fn webhook_timeouts_follow_failure_policy_and_bad_answers_reject() {
         t.elapsed()
     );
 
-    mwcs.patch(
-        "slow",
-        &PatchParams::default(),
-        &Patch::Json::<()>(
-            serde_json::from_value(
-                json!([{"op": "replace", "path": "/webhooks/0/failurePolicy", "value": "Fail"}]),
-            )
-            .unwrap(),
-        ),
-    )
-    .await
-    .unwrap();
+    set_failure_policy(&mwcs, "slow", "Fail").await;
     let s = status_of(pods.create(&pp, &plain_pod("failed")).await);
     assert_eq!((s.code, s.reason.as_str()), (500, "InternalError"));
     assert!(
@@ -336,4 +366,62 @@ async fn webhook_timeouts_follow_failure_policy_and_bad_answers_reject() {
     .await
     .unwrap();
     pods.create(&pp, &plain_pod("tls-ignored")).await.unwrap();
+}
+
+/// Go's encoding/json (which the API server decodes AdmissionReviews with) decodes a JSON array
+/// of numbers into the `[]byte` `patch` field just as it decodes a base64 string, so a kube-rs
+/// webhook's array patch is applied; a `patch` of any other shape fails the decode of the whole
+/// response, which is a webhook call failure under the webhook's failurePolicy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_patch_as_byte_array_applies_and_other_shapes_fail_the_call() {
+    let sim = start().await;
+    let client = sim.client().unwrap();
+    let (addr, ca) = start_webhook(Arc::new(Seen::default())).await;
+    let mwcs: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let pp = PostParams::default();
+    let url = |path: &str| format!("https://{addr}/{path}");
+    mwcs.create(
+        &pp,
+        &mwc("bytes", &url("byte-array"), &ca, "Fail", 5, json!({})),
+    )
+    .await
+    .unwrap();
+    let pod = pods.create(&pp, &plain_pod("bytes")).await.unwrap();
+    assert_eq!(
+        pod.metadata
+            .labels
+            .unwrap_or_default()
+            .get("patched-by")
+            .map(String::as_str),
+        Some("byte-array")
+    );
+    mwcs.delete("bytes", &Default::default()).await.unwrap();
+
+    mwcs.create(
+        &pp,
+        &mwc("number", &url("patch-number"), &ca, "Fail", 5, json!({})),
+    )
+    .await
+    .unwrap();
+    let s = status_of(pods.create(&pp, &plain_pod("number")).await);
+    assert_eq!(s.code, 500, "{}", s.message);
+    assert!(
+        s.message
+            .contains(r#"failed calling webhook "number.rightsize.dev""#)
+            && s.message.contains("cannot unmarshal number"),
+        "{}",
+        s.message
+    );
+    set_failure_policy(&mwcs, "number", "Ignore").await;
+    let pod = pods
+        .create(&pp, &plain_pod("number-ignored"))
+        .await
+        .unwrap();
+    assert!(
+        !pod.metadata
+            .labels
+            .unwrap_or_default()
+            .contains_key("patched-by")
+    );
 }

@@ -7,22 +7,8 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Output;
-
 use common::kubectl::{self, DEPLOYMENT, big_configmap, ok, refused};
-use common::{eventually, start};
-
-async fn run(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        kubectl::run(&dir.join("kubeconfig"), &dir, &args)
-    })
-    .await
-    .unwrap()
-}
+use common::{eventually, kubectl_in as run, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_typed_create_commands_apply_and_delete() {

@@ -5,11 +5,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Output;
 
 use common::kubectl::{self, ok, refused};
-use common::{eventually, start, status_of};
+use common::{eventually, kubectl_in as run, start, status_of};
 use futures_util::StreamExt;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
@@ -221,17 +219,6 @@ async fn secret_watch_sees_adds_and_modifications() {
         }
     }
     assert_eq!(seen, ["1", "2"]);
-}
-
-async fn run(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        kubectl::run(&dir.join("kubeconfig"), &dir, &args)
-    })
-    .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -130,11 +130,7 @@ impl Cluster {
         if resp.get("allowed").and_then(Value::as_bool) != Some(true) {
             return Err(HookError::Reject(denied(name, resp.get("status"))));
         }
-        let Some(patch_b64) = resp
-            .get("patch")
-            .and_then(Value::as_str)
-            .filter(|p| !p.is_empty())
-        else {
+        let Some(raw) = patch_bytes(resp.get("patch")).map_err(HookError::Call)? else {
             return Ok(obj.clone());
         };
         match util::str_at(resp, "patchType") {
@@ -145,10 +141,7 @@ impl Cluster {
                 ))));
             }
         }
-        // Decode and apply errors are internal errors, not subject to failurePolicy.
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(patch_b64)
-            .map_err(|e| HookError::Reject(ApiError::internal(e.to_string())))?;
+        // Apply errors are internal errors, not subject to failurePolicy.
         let patch: json_patch::Patch = serde_json::from_slice(&raw)
             .map_err(|e| HookError::Reject(ApiError::internal(e.to_string())))?;
         let mut out = obj.clone();
@@ -239,4 +232,40 @@ impl Cluster {
         }
         Ok(obj)
     }
+}
+
+/// `AdmissionResponse.patch`, a Go `[]byte`, as the API server decodes it (encoding/json, via
+/// sigs.k8s.io/json): a base64 string, or a JSON array of numbers 0..=255 (Go decodes an array
+/// into any slice, `[]byte` included, so kube-core's `Vec<u8>` serialization is accepted). Any
+/// other value fails the decode of the whole response, which makes the call fail (`failed to
+/// call webhook`, under the webhook's failurePolicy), as it does on the real server.
+fn patch_bytes(v: Option<&Value>) -> Result<Option<Vec<u8>>, String> {
+    let decode_err = |what: String| format!("failed to decode the response: json: {what}");
+    let bytes = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .map_err(|e| decode_err(format!("illegal base64 data in response.patch: {e}")))?,
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|n| {
+                n.as_u64().and_then(|n| u8::try_from(n).ok()).ok_or_else(|| {
+                    decode_err(format!(
+                        "cannot unmarshal {n} into Go struct field AdmissionResponse.response.patch of type uint8"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<u8>, String>>()?,
+        Some(other) => {
+            let ty = match other {
+                Value::Bool(_) => "bool",
+                Value::Number(_) => "number",
+                _ => "object",
+            };
+            return Err(decode_err(format!(
+                "cannot unmarshal {ty} into Go struct field AdmissionResponse.response.patch of type []uint8"
+            )));
+        }
+    };
+    Ok((!bytes.is_empty()).then_some(bytes))
 }

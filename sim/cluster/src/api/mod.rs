@@ -6,7 +6,10 @@
 mod audit;
 mod auth_layer;
 pub mod discovery;
+pub mod fieldcheck;
+pub mod logs;
 pub mod openapi;
+pub mod printers;
 pub mod protobuf;
 pub mod table;
 mod table_auth;
@@ -42,6 +45,8 @@ type Shared = Arc<Cluster>;
 pub fn router(cluster: Shared) -> Router {
     Router::new()
         .route("/version", get(|State(c): State<Shared>| async move { json_ok(&discovery::version(c.config.version)) }))
+        // The official Python client asks `/version/`; the real server answers it the same.
+        .route("/version/", get(|State(c): State<Shared>| async move { json_ok(&discovery::version(c.config.version)) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/livez", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ok" }))
@@ -331,6 +336,11 @@ async fn dispatch(
             )
                 .into_response())
         }
+        (Method::GET, Some(name))
+            if def.group.is_empty() && def.plural == "pods" && t.sub.as_deref() == Some("log") =>
+        {
+            logs::serve(&c.get(def, &ns, name, Sub::Main)?, &q)
+        }
         (Method::GET, Some(name)) => {
             let sub = Sub::parse(def, t.sub.as_deref())?;
             let obj = c.get(def, &ns, name, sub)?;
@@ -347,6 +357,7 @@ async fn dispatch(
                 return Err(ApiError::method_not_allowed("POST", def.plural));
             }
             let body = parse_body(headers, &read_body(body).await?)?;
+            fieldcheck::check(def, &q, &body)?;
             let created = c.create(def, &ns, body).await?;
             Ok(json_status(StatusCode::CREATED, &created))
         }
@@ -362,12 +373,22 @@ async fn dispatch(
         (Method::PUT, Some(name)) => {
             let sub = Sub::parse(def, t.sub.as_deref())?;
             let body = parse_body(headers, &read_body(body).await?)?;
+            if sub == Sub::Main {
+                fieldcheck::check(def, &q, &body)?;
+            }
             Ok(json_ok(&c.replace(def, &ns, name, sub, body)?))
         }
         (Method::PATCH, Some(name)) => {
             let sub = Sub::parse(def, t.sub.as_deref())?;
             let kind = PatchKind::from_content_type(header(headers, "content-type"))?;
             let bytes = read_body(body).await?;
+            // A merge-style patch has the object's shape: its fields are checked as given.
+            if kind != PatchKind::Json
+                && sub == Sub::Main
+                && let Ok(partial) = serde_json::from_slice::<Value>(&bytes)
+            {
+                fieldcheck::check(def, &q, &partial)?;
+            }
             let fm = q.get("fieldManager").map(String::as_str);
             Ok(json_ok(
                 &c.patch(

@@ -43,6 +43,7 @@ pub fn spawn(cluster: Arc<Cluster>) -> Vec<JoinHandle<()>> {
             jobs.reconcile_all(&cluster).await;
             quota::reconcile_all(&cluster);
             pdb::reconcile_all(&cluster);
+            cluster.finalize_namespaces();
             tokio::time::sleep(cluster.config.tick).await;
             let _ = tokio::time::timeout(RESYNC, changes.changed()).await;
         }

@@ -97,7 +97,7 @@ pub(crate) fn start(c: &Cluster, k: &KubeletState, pod: &Value, nodes: &[NodeCap
         .iter()
         .position(|x| x.name == util::str_at(pod, "spec.nodeName"))
         .unwrap_or(0);
-    let host_ip = format!("192.168.0.{}", node_idx + 10);
+    let host_ip = super::node_ip(node_idx);
     let mut rts = std::collections::HashMap::new();
     let statuses: Vec<Value> = super::containers(pod)
         .map(|ct| {

@@ -84,9 +84,21 @@ impl KubeletState {
     }
 }
 
-/// Node object for a configured node: allocatable = capacity, Ready.
-pub fn node_object(n: &NodeConfig) -> Value {
+/// The address of the `index`-th configured node (also the `hostIP` of its pods).
+pub(crate) fn node_ip(index: usize) -> String {
+    format!("192.168.0.{}", index + 10)
+}
+
+/// Node object for the `index`-th configured node: allocatable = capacity, and the conditions
+/// and addresses a healthy kubelet reports (kubelet `nodestatus/setters.go`: Ready and the three
+/// pressure conditions with their reasons and messages; InternalIP and Hostname).
+pub fn node_object(n: &NodeConfig, index: usize, version: &str) -> Value {
     let res = json!({"cpu": n.cpu, "memory": n.memory, "pods": n.pods.to_string()});
+    let now = util::now_rfc3339();
+    let cond = |ty: &str, status: &str, reason: &str, message: &str| {
+        json!({"type": ty, "status": status, "reason": reason, "message": message,
+            "lastHeartbeatTime": now, "lastTransitionTime": now})
+    };
     json!({
         "apiVersion": "v1",
         "kind": "Node",
@@ -95,8 +107,25 @@ pub fn node_object(n: &NodeConfig) -> Value {
         "status": {
             "capacity": res,
             "allocatable": res,
-            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
-            "nodeInfo": {"kubeletVersion": "v1.33.0-rightsize-sim", "operatingSystem": "linux", "architecture": "amd64"},
+            "conditions": [
+                cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "addresses": [
+                {"type": "InternalIP", "address": node_ip(index)},
+                {"type": "Hostname", "address": n.name},
+            ],
+            "nodeInfo": {
+                "kubeletVersion": version,
+                "kubeProxyVersion": version,
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+                "osImage": "rightsize simulated node",
+                "kernelVersion": "simulated",
+                "containerRuntimeVersion": "rightsize-sim://simulated",
+            },
         },
     })
 }

@@ -35,6 +35,13 @@ pub(super) fn view(def: &ResourceDef, sub: Sub, obj: &Value) -> Value {
 }
 
 impl Cluster {
+    /// Whether `ns` is being deleted (its `deletionTimestamp` set).
+    pub(super) fn namespace_terminating(&self, ns: &str) -> bool {
+        self.store
+            .get(resources::by_storage("namespaces"), "", ns)
+            .is_some_and(|n| n.pointer("/metadata/deletionTimestamp").is_some())
+    }
+
     pub(super) fn namespace_exists(&self, ns: &str) -> bool {
         self.store
             .get(resources::by_storage("namespaces"), "", ns)

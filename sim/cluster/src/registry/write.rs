@@ -146,6 +146,17 @@ impl Cluster {
             if !self.namespace_exists(ns) {
                 return Err(ApiError::not_found("", "namespaces", ns));
             }
+            // NamespaceLifecycle admission (kubernetes `plugin/pkg/admission/namespace/lifecycle`).
+            if self.namespace_terminating(ns) {
+                return Err(ApiError::forbidden_object(
+                    def.group,
+                    def.plural,
+                    util::str_at(&obj, "metadata.name"),
+                    &format!(
+                        "unable to create new content in namespace {ns} because it is being terminated"
+                    ),
+                ));
+            }
         } else if let Some(m) = obj["metadata"].as_object_mut() {
             m.remove("namespace");
         }

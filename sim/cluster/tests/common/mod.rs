@@ -46,5 +46,18 @@ pub fn status_of<T: std::fmt::Debug>(r: Result<T, kube::Error>) -> Box<kube::cor
     }
 }
 
+/// Run kubectl with `<home>/kubeconfig` and `$HOME` in `home` ([`kubectl::run`]) off the
+/// async runtime's worker threads.
+pub async fn kubectl_in(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let home = home.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        kubectl::run(&home.join("kubeconfig"), &home, &args)
+    })
+    .await
+    .expect("kubectl task")
+}
+
 pub mod kubectl;
 pub mod needs;
