@@ -3,7 +3,7 @@
 //! RESTARTS with "(Xs ago)", `-o wide` columns, `get nodes` (ROLES, VERSION, INTERNAL-IP),
 //! `get events` columns, `describe`, `top`, `explain` (OpenAPI v3 schemas), unknown fields
 //! refused under kubectl's strict validation, `kubectl logs` answered in plain text, node conditions and addresses,
-//! and `/version/` with a trailing slash. Skipped, loudly, without kubectl.
+//! `cluster-info`, and `/version/` with a trailing slash. Skipped, loudly, without kubectl.
 
 mod common;
 
@@ -174,6 +174,12 @@ async fn kubectl_get_describes_pods_nodes_and_events_as_the_real_printers() {
     assert!(
         err.contains("container nope is not valid for pod steady"),
         "{err}"
+    );
+
+    let info = ok(&run(home, &["cluster-info"]).await, "cluster-info");
+    assert!(
+        info.contains("Kubernetes control plane is running at"),
+        "{info}"
     );
 
     let version = ok(
