@@ -84,7 +84,7 @@ fn series(text: &str, name: &str) -> f64 {
             l.starts_with(name) && matches!(l.as_bytes().get(name.len()), Some(b' ' | b'{'))
         })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+        .fold(0.0, |a, b| a + b)
 }
 
 fn free_port() -> SocketAddr {
