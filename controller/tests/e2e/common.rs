@@ -23,14 +23,6 @@ pub const NS: &str = "shop";
 pub const OWN_NS: &str = "rightsize-system";
 pub const MI: f64 = 1_048_576.0;
 
-/// Policy margin the scenarios run with. These tests check the controller's mechanics (watch,
-/// metrics cycle, resize patch, follow-up, election), not the policy's tuning: a usage at 95 % of
-/// the limit and an 8-second ramp sampled every 0.3 s must lead to a growth. Since issue 10 the
-/// default `rightsize` grows a limit near a flat peak only to peak x `RIGHTSIZE_MARGIN` (1.05) while
-/// the workload has no spread yet, which a fast ramp outruns within its first hour (a known policy
-/// weakness, reported in the closing note); the scenarios ask for 20 % instead.
-pub const MARGIN: &str = "1.2";
-
 /// A running controller (the library's `run`, as `main` calls it).
 pub struct Controller {
     stop: Option<oneshot::Sender<()>>,
@@ -40,7 +32,7 @@ pub struct Controller {
 
 impl Controller {
     /// Start with the test defaults (metrics through the API server every 0.3 s, no election,
-    /// admin on an ephemeral port, [`MARGIN`] unless `flags` set one) plus `flags`.
+    /// admin on an ephemeral port; the policy's defaults) plus `flags`.
     pub async fn start(sim: &SimCluster, flags: &[&str]) -> Self {
         let mut all = vec![
             "--metrics-source",
@@ -56,9 +48,6 @@ impl Controller {
             "--history-flush-interval",
             "1",
         ];
-        if !flags.contains(&"--rightsize-margin") {
-            all.extend_from_slice(&["--rightsize-margin", MARGIN]);
-        }
         all.extend_from_slice(flags);
         let settings = Settings::from_flags(all.iter().copied()).expect("valid flags");
         Self::start_with(controller_client(sim).await, settings).await

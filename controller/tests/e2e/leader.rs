@@ -21,7 +21,6 @@ fn replica(kubeconfig: &std::path::Path, name: &str) -> Child {
         .env("KUBECONFIG", kubeconfig)
         .env("LOG_LEVEL", "INFO")
         .args(["--metrics-source", "api", "--metrics-fetch-interval", "0.3"])
-        .args(["--rightsize-margin", MARGIN])
         .args(["--pod-namespace", OWN_NS, "--pod-name", name])
         .args(["--lease-duration", &LEASE_SECONDS.to_string()])
         .args([

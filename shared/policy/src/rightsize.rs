@@ -26,9 +26,13 @@
 //! In-place decisions (at most a couple a day, because each is an API call and a pod event):
 //! - an OOM kill raises the limit at once to at least `oom_bump` × the peak that killed it (the
 //!   peak seen is a lower bound of what was wanted);
-//! - a peak at `grow_at` of the limit, or a target more than `grow_hysteresis` above it, raises it
-//!   at once to the target (growth is never delayed, but a target creeping up by a few percent an
-//!   hour does not resize every hour);
+//! - a target more than `grow_hysteresis` above the limit raises it at once to the target
+//!   (growth is never delayed, but a target creeping up by a few percent an hour does not resize
+//!   every hour);
+//! - a peak at `grow_at` of the limit raises it at once to `grow_to_band` of the way from the
+//!   target to the top of the confidence band: a limit the usage presses on may be what holds the
+//!   usage down, so the step is as wide as the evidence is thin (about x1.8 the target in a
+//!   workload's first hour, when no spread has been seen, a few percent after a day);
 //! - a limit above the confidence band is lowered, at most once per `down_interval_s` per pod, to
 //!   the target plus `shrink_to_band` of the band: little history never shrinks a pod to the
 //!   bare target, and a pod inside the band is not touched.
@@ -45,8 +49,7 @@ use crate::profile::{UsageProfile, hour_of};
 mod estimate;
 pub use estimate::{Driver, Recommendation, recommend};
 
-/// 1 MiB in bytes.
-const MIB: f64 = 1_048_576.0;
+use crate::seed::MIB;
 
 /// Tunables of the `rightsize` policy. Defaults are the values chosen on the development traces
 /// (see README "Policy results"); each is a behaviour, not a per-file constant.
@@ -83,6 +86,9 @@ pub struct RightsizeParams {
     pub down_interval_s: f64,
     /// Where a decrease lands inside the confidence band: 0 = the target, 1 = the band's top.
     pub shrink_to_band: f64,
+    /// Where a growth triggered by a peak near the limit lands inside the confidence band:
+    /// 0 = the target, 1 = the band's top.
+    pub grow_to_band: f64,
     /// Burst headroom at a 1 GiB level (bytes); it scales with level^`burst_exponent`.
     pub burst_headroom_at_1gib: f64,
     /// Exponent of the burst-headroom law (0.5 would be the square root of the level).
@@ -94,27 +100,30 @@ pub struct RightsizeParams {
 }
 
 impl Default for RightsizeParams {
+    /// The `DEFAULT_RIGHTSIZE_*` constants of [`crate::config`] (one source for each default).
     fn default() -> Self {
+        use crate::config as d;
         Self {
-            margin: 1.05,
-            recent_hours: 24,
-            quantile: 0.97,
-            weekly_weeks: 2,
-            weekly_jitter_hours: 1,
-            weekly_lookahead_hours: 1,
-            confidence_hours: 24.0,
-            confidence_k: 0.05,
-            confidence_cap: 10.0,
-            oom_bump: 2.5,
-            grow_at: 0.95,
-            grow_hysteresis: 0.2,
-            down_hysteresis: 0.1,
-            down_interval_s: 4.0 * 3600.0,
-            shrink_to_band: 0.5,
-            burst_headroom_at_1gib: 525.0 * MIB,
-            burst_exponent: 0.6,
-            burst_spread_factor: 3.0,
-            floor_bytes: 16.0 * MIB,
+            margin: d::DEFAULT_RIGHTSIZE_MARGIN,
+            recent_hours: d::DEFAULT_RIGHTSIZE_RECENT_HOURS,
+            quantile: d::DEFAULT_RIGHTSIZE_QUANTILE,
+            weekly_weeks: d::DEFAULT_RIGHTSIZE_WEEKLY_WEEKS,
+            weekly_jitter_hours: d::DEFAULT_RIGHTSIZE_WEEKLY_JITTER_HOURS,
+            weekly_lookahead_hours: d::DEFAULT_RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS,
+            confidence_hours: d::DEFAULT_RIGHTSIZE_CONFIDENCE_HOURS,
+            confidence_k: d::DEFAULT_RIGHTSIZE_CONFIDENCE_K,
+            confidence_cap: d::DEFAULT_RIGHTSIZE_CONFIDENCE_CAP,
+            oom_bump: d::DEFAULT_RIGHTSIZE_OOM_BUMP,
+            grow_at: d::DEFAULT_RIGHTSIZE_GROW_AT,
+            grow_hysteresis: d::DEFAULT_RIGHTSIZE_GROW_HYSTERESIS,
+            down_hysteresis: d::DEFAULT_RIGHTSIZE_DOWN_HYSTERESIS,
+            down_interval_s: d::DEFAULT_RIGHTSIZE_DOWN_INTERVAL_SECONDS,
+            shrink_to_band: d::DEFAULT_RIGHTSIZE_SHRINK_TO_BAND,
+            grow_to_band: d::DEFAULT_RIGHTSIZE_GROW_TO_BAND,
+            burst_headroom_at_1gib: d::default_bytes(d::DEFAULT_RIGHTSIZE_BURST_HEADROOM_AT_1GI),
+            burst_exponent: d::DEFAULT_RIGHTSIZE_BURST_EXPONENT,
+            burst_spread_factor: d::DEFAULT_RIGHTSIZE_BURST_SPREAD_FACTOR,
+            floor_bytes: d::default_bytes(d::DEFAULT_RIGHTSIZE_FLOOR),
         }
     }
 }
@@ -261,7 +270,12 @@ impl SizingPolicy for RightsizePolicy {
         }
         let near = obs.peak >= p.grow_at * limit;
         if near || rec.bytes > limit * (1.0 + p.grow_hysteresis) {
-            let new = rec.bytes.max(obs.peak * p.margin);
+            let new = if near {
+                rec.bytes + p.grow_to_band * (rec.upper - rec.bytes)
+            } else {
+                rec.bytes
+            };
+            let new = new.max(obs.peak * p.margin);
             if new > limit {
                 let why = if near {
                     format!("peak {} is near the limit {}", mib(obs.peak), mib(limit))

@@ -125,6 +125,43 @@ fn usage_near_the_limit_grows_it_at_once() {
 }
 
 #[test]
+fn flat_usage_pressing_on_the_limit_in_the_first_hour_is_grown_by_a_wide_step() {
+    // A new workload at 95 % of its limit: no spread seen yet, so the target is only the 5 %
+    // margin above the peak, which is still inside the limit. The growth lands in the young
+    // history's wide band instead, far enough that a ramp is not chased 5 % at a time.
+    let params = RightsizeParams::default();
+    let mut p = RightsizePolicy::new(params);
+    let limit = 200.0 * MIB;
+    let current = Allocation::equal(limit);
+    let mut grown = None;
+    for i in 0..12 {
+        if let Some(d) = p.observe(&obs(1, f64::from(i) * 300.0, 0.95 * limit, current)) {
+            grown = Some(d);
+            break;
+        }
+    }
+    let d = grown.expect("a flat peak at 95 % of the limit grows it");
+    assert!(
+        d.allocation.limit >= 1.5 * limit,
+        "{} MiB",
+        d.allocation.limit / MIB
+    );
+    assert!(d.reason.contains("near the limit"), "{}", d.reason);
+}
+
+#[test]
+fn with_a_day_of_history_a_peak_near_the_limit_grows_it_only_a_few_percent() {
+    let mut p = RightsizePolicy::new(RightsizeParams::default());
+    feed(&mut p, 0.0, 48, GIB);
+    let current = Allocation::equal(1.04 * GIB);
+    let d = p
+        .observe(&obs(1, 48.0 * HOUR, GIB, current))
+        .expect("a peak at 96 % of the limit grows it");
+    let grown = d.allocation.limit / current.limit;
+    assert!(grown > 1.0 && grown < 1.1, "x{grown}");
+}
+
+#[test]
 fn decrease_waits_for_hysteresis_and_the_interval() {
     let params = RightsizeParams::default();
     let mut p = RightsizePolicy::new(params);

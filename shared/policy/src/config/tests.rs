@@ -40,7 +40,7 @@ fn variables() -> impl Iterator<Item = &'static str> {
 }
 
 /// One per field of `RightsizeParams`.
-pub(super) const RIGHTSIZE_VARIABLES: [&str; 19] = [
+pub(super) const RIGHTSIZE_VARIABLES: [&str; 20] = [
     "RIGHTSIZE_MARGIN",
     "RIGHTSIZE_RECENT_HOURS",
     "RIGHTSIZE_QUANTILE",
@@ -54,6 +54,7 @@ pub(super) const RIGHTSIZE_VARIABLES: [&str; 19] = [
     "RIGHTSIZE_GROW_AT",
     "RIGHTSIZE_GROW_HYSTERESIS",
     "RIGHTSIZE_SHRINK_TO_BAND",
+    "RIGHTSIZE_GROW_TO_BAND",
     "RIGHTSIZE_DOWN_HYSTERESIS",
     "RIGHTSIZE_DOWN_INTERVAL_SECONDS",
     "RIGHTSIZE_BURST_HEADROOM_AT_1GI",
@@ -126,7 +127,7 @@ fn help_shows_each_variable_and_default() {
         "[default: rightsize]",
         "--rightsize-burst-headroom-at-1gi <QUANTITY>",
         "[env: RIGHTSIZE_FLOOR=",
-        "[default: 525Mi]",
+        "[default: 500Mi]",
         "[default: 14400]",
     ] {
         assert!(help.contains(needle), "{needle} missing from\n{help}");

@@ -16,7 +16,7 @@ struct All {
 }
 
 /// Every setting that holds a number (seconds, ratios, multipliers, hours, MiB, quantities).
-const NUMERIC: [&str; 28] = [
+const NUMERIC: [&str; 29] = [
     "METRICS_FETCH_INTERVAL",
     "SCALE_UP_THRESHOLD",
     "SCALE_UP_USAGE_MULTIPLIER",
@@ -39,6 +39,7 @@ const NUMERIC: [&str; 28] = [
     "RIGHTSIZE_GROW_AT",
     "RIGHTSIZE_GROW_HYSTERESIS",
     "RIGHTSIZE_SHRINK_TO_BAND",
+    "RIGHTSIZE_GROW_TO_BAND",
     "RIGHTSIZE_DOWN_HYSTERESIS",
     "RIGHTSIZE_DOWN_INTERVAL_SECONDS",
     "RIGHTSIZE_BURST_HEADROOM_AT_1GI",

@@ -26,7 +26,7 @@ use crate::profile::{UsageProfile, hour_of};
 use super::RightsizeParams;
 
 /// 1 GiB in bytes.
-const GIB: f64 = 1_073_741_824.0;
+const GIB: f64 = 1024.0 * crate::seed::MIB;
 
 /// Hours a week back (the weekly schedule).
 const WEEK_HOURS: i64 = 168;

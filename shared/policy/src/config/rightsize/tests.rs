@@ -28,7 +28,7 @@ fn rightsize_defaults_are_those_of_the_policy() {
         "config and policy defaults agree"
     );
     // The quantities, spelled as a person would.
-    assert_eq!(p.burst_headroom_at_1gib, 525.0 * MIB);
+    assert_eq!(p.burst_headroom_at_1gib, 500.0 * MIB);
     assert_eq!(p.floor_bytes, 16.0 * MIB);
 }
 
@@ -61,6 +61,8 @@ fn rightsize_flags_override_the_defaults() {
         "0.5",
         "--rightsize-shrink-to-band",
         "1",
+        "--rightsize-grow-to-band",
+        "0.25",
         "--rightsize-down-hysteresis",
         "0",
         "--rightsize-down-interval-seconds",
@@ -92,6 +94,7 @@ fn rightsize_flags_override_the_defaults() {
             down_hysteresis: 0.0,
             down_interval_s: 3600.0,
             shrink_to_band: 1.0,
+            grow_to_band: 0.25,
             burst_headroom_at_1gib: 512.0 * MIB,
             burst_exponent: 0.5,
             burst_spread_factor: 2.5,
