@@ -97,29 +97,17 @@ fn now_parts() -> (i64, u32) {
     (d.as_secs() as i64, d.subsec_nanos())
 }
 
-/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
+/// `YYYY-MM-DDTHH:MM:SS` (UTC) of `secs` seconds from the Unix epoch (jiff's calendar); a time
+/// beyond jiff's range (years -9999 to 9999) is clamped to its ends.
 fn format_secs(secs: i64) -> String {
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let secs = secs.clamp(
+        jiff::Timestamp::MIN.as_second(),
+        jiff::Timestamp::MAX.as_second(),
+    );
+    jiff::Timestamp::from_second(secs)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string()
 }
 
 /// `metav1.Time`: RFC 3339 at second precision, UTC.
@@ -144,23 +132,9 @@ pub fn unix_now() -> i64 {
     now_parts().0
 }
 
-/// Parse `metav1.Time` back to Unix seconds (only the `YYYY-MM-DDTHH:MM:SS` prefix is read).
+/// Parse `metav1.Time` (RFC 3339, any offset, fractional seconds allowed) back to Unix seconds.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 19 {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + se)
+    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
 }
 
 /// Follow a dotted path (`metadata.name`) into a JSON object.
@@ -210,6 +184,12 @@ mod tests {
         assert_eq!(rfc3339_at(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_at(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+        assert_eq!(
+            parse_rfc3339("2023-11-14T23:13:20.5+01:00"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(parse_rfc3339("2023-11-14 22:13"), None);
+        assert_eq!(rfc3339_at(-86_400), "1969-12-31T00:00:00Z");
     }
 
     #[test]
