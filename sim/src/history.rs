@@ -43,16 +43,19 @@ pub enum HistoryCommand {
     Load(LoadArgs),
 }
 
+/// Flags of `history load`. Each is also an environment variable; those of this command alone are
+/// prefixed `HISTORY_LOAD_` (a bare `NAMESPACE` or `CONTAINER` is too common in a shell or a pod
+/// to be read by accident); `KUBECONFIG` and `HISTORY_NAMESPACE` mean what they mean elsewhere.
 #[derive(clap::Args, Debug)]
 pub struct LoadArgs {
     /// Trace directory: `DIR/<workload>/<replica>.csv`.
-    #[arg(long, env = "TRACES", value_name = "DIR")]
+    #[arg(long, env = "HISTORY_LOAD_TRACES", value_name = "DIR")]
     pub traces: PathBuf,
     /// Namespace of the Deployments the profiles belong to.
-    #[arg(long, env = "NAMESPACE", value_name = "NS")]
+    #[arg(long, env = "HISTORY_LOAD_NAMESPACE", value_name = "NS")]
     pub namespace: String,
     /// Container name of every profile.
-    #[arg(long, env = "CONTAINER", default_value = DEFAULT_CONTAINER)]
+    #[arg(long, env = "HISTORY_LOAD_CONTAINER", default_value = DEFAULT_CONTAINER)]
     pub container: String,
     /// Kubeconfig of the cluster to write to.
     #[arg(long, env = "KUBECONFIG", value_name = "FILE")]
@@ -61,7 +64,7 @@ pub struct LoadArgs {
     #[arg(long, env = "HISTORY_NAMESPACE", default_value = DEFAULT_HISTORY_NAMESPACE)]
     pub history_namespace: String,
     /// Keep the traces' own timestamps instead of ending them in the current hour.
-    #[arg(long, env = "KEEP_TIMESTAMPS")]
+    #[arg(long, env = "HISTORY_LOAD_KEEP_TIMESTAMPS")]
     pub keep_timestamps: bool,
 }
 
