@@ -8,5 +8,6 @@ mod job;
 mod kube_state;
 mod leader;
 mod metrics_url;
+mod refused;
 mod resize;
 mod seed;
