@@ -22,6 +22,8 @@ const CREATE_ONLY: &[&str] = &["create"];
 pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 /// `authorization.k8s.io`, the group of SelfSubjectAccessReview.
 pub const REVIEW_GROUP: &str = "authorization.k8s.io";
+/// `authentication.k8s.io`, the group of SelfSubjectReview (`kubectl auth whoami`).
+pub const AUTHN_GROUP: &str = "authentication.k8s.io";
 
 /// One served resource (group/version/plural).
 #[derive(Debug, PartialEq, Eq)]
@@ -59,9 +61,11 @@ impl ResourceDef {
         self.group == "metrics.k8s.io" || self.is_review()
     }
 
-    /// Whether this is a review kind: created, answered, never stored (`authorization.k8s.io`).
+    /// Whether this is a review kind: created, answered, never stored (`authorization.k8s.io`
+    /// access reviews, `authentication.k8s.io` SelfSubjectReview).
     pub fn is_review(&self) -> bool {
         self.group == REVIEW_GROUP
+            || (self.group == AUTHN_GROUP && self.plural == "selfsubjectreviews")
     }
 
     /// Kind of the list object.
@@ -469,6 +473,19 @@ pub static RESOURCES: &[ResourceDef] = &[
         CREATE_ONLY,
         &[],
         "selfsubjectaccessreviews",
+        &[]
+    ),
+    def!(
+        AUTHN_GROUP,
+        "v1",
+        "selfsubjectreviews",
+        "selfsubjectreview",
+        "SelfSubjectReview",
+        false,
+        &[],
+        CREATE_ONLY,
+        &[],
+        "selfsubjectreviews",
         &[]
     ),
     def!(

@@ -107,8 +107,18 @@ async fn service_account_token_is_authorised_by_rbac_as_auth_can_i_says() {
         e.contains("nodes is forbidden: User \"system:serviceaccount:shop:resizer\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"),
         "{e}"
     );
-    // Discovery and SelfSubjectAccessReview come from the bootstrap ClusterRoles.
+    // Discovery, SelfSubjectAccessReview and SelfSubjectReview come from the bootstrap
+    // ClusterRoles.
     ok(&as_token(d, token, &["version"]).await, "version");
+    let who = ok(
+        &as_token(d, token, &["auth", "whoami"]).await,
+        "auth whoami",
+    );
+    assert!(
+        who.contains("system:serviceaccount:shop:resizer")
+            && who.contains("system:serviceaccounts:shop"),
+        "{who}"
+    );
 
     // A Role for pods and pods/resize, bound to the ServiceAccount.
     ok(

@@ -39,18 +39,20 @@ pub(super) async fn authenticate_and_authorize(
 /// POST of a SelfSubjectAccessReview: answered, never stored (201 as the real server answers).
 pub(super) async fn review(
     c: &Cluster,
+    def: &crate::resources::ResourceDef,
     method: &Method,
     headers: &HeaderMap,
     requester: &Requester,
     body: Body,
 ) -> ApiResult<Response> {
     if method != Method::POST {
-        return Err(ApiError::method_not_allowed(
-            method.as_str(),
-            "selfsubjectaccessreviews",
-        ));
+        return Err(ApiError::method_not_allowed(method.as_str(), def.plural));
     }
     let body = parse_body(headers, &read_body(body).await?)?;
-    let answer = c.self_subject_access_review(requester, body)?;
+    let answer = if def.plural == "selfsubjectreviews" {
+        c.self_subject_review(requester, body)
+    } else {
+        c.self_subject_access_review(requester, body)?
+    };
     Ok(json_status(StatusCode::CREATED, &answer))
 }

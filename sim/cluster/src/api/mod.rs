@@ -249,9 +249,16 @@ async fn handle(c: Shared, group: &str, version: &str, rest: String, req: Reques
             .get::<Requester>()
             .cloned()
             .unwrap_or_default();
-        return auth_layer::review(&c, &parts.method, &parts.headers, &requester, body)
-            .await
-            .unwrap_or_else(IntoResponse::into_response);
+        return auth_layer::review(
+            &c,
+            target.def,
+            &parts.method,
+            &parts.headers,
+            &requester,
+            body,
+        )
+        .await
+        .unwrap_or_else(IntoResponse::into_response);
     }
     match dispatch(c, target, &parts.method, &parts.headers, q, body).await {
         Ok(r) => r,

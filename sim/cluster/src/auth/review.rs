@@ -56,7 +56,27 @@ fn attributes(spec: &Value) -> ApiResult<RequestInfo> {
     }
 }
 
+/// The administrator's identity as `kubectl auth whoami` shows it (kubeadm's admin user).
+const ADMIN_USER: &str = "kubernetes-admin";
+/// `user.SystemPrivilegedGroup`.
+const GROUP_MASTERS: &str = "system:masters";
+
 impl Cluster {
+    /// Answer a SelfSubjectReview (`authentication.k8s.io/v1`, `kubectl auth whoami`): the
+    /// requester's user info (kubernetes `pkg/registry/authentication/selfsubjectreview`).
+    pub(crate) fn self_subject_review(&self, requester: &Requester, mut body: Value) -> Value {
+        let info = match &requester.0 {
+            Some(user) => json!({"username": user.name, "groups": user.groups}),
+            None => json!({"username": ADMIN_USER,
+                "groups": [GROUP_MASTERS, super::GROUP_AUTHENTICATED]}),
+        };
+        body["apiVersion"] = json!(format!("{}/v1", crate::resources::AUTHN_GROUP));
+        body["kind"] = json!("SelfSubjectReview");
+        body["metadata"] = json!({"creationTimestamp": null});
+        body["status"] = json!({"userInfo": info});
+        body
+    }
+
     /// Answer a SelfSubjectAccessReview created by `requester`.
     pub(crate) fn self_subject_access_review(
         &self,

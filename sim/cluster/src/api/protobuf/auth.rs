@@ -359,6 +359,11 @@ pub(super) fn decode(api_version: &str, kind: &str, raw: &[u8]) -> ApiResult<Opt
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => {
             with_spec("SelfSubjectAccessReview", review_spec)?
         }
+        // `authentication/v1.SelfSubjectReview`: metadata 1, status 2 (server-owned).
+        ("authentication.k8s.io/v1", "SelfSubjectReview") => {
+            let o: WithSpec = decode_checked(raw, &[1, 2], "SelfSubjectReview")?;
+            json!({"metadata": object_meta(o.metadata)?})
+        }
         ("v1", "ServiceAccount") => {
             let sa: ServiceAccount = decode_checked(raw, SERVICE_ACCOUNT_FIELDS, "ServiceAccount")?;
             let mut v = json!({"metadata": object_meta(sa.metadata)?});
