@@ -63,7 +63,7 @@ async fn deploy_webhook_configuration_works_once_certs_has_run() {
     let dir = tempfile::tempdir().unwrap();
     sim.write_kubeconfig(&dir.path().join("kubeconfig"))
         .unwrap();
-    let manifest = deploy_dir().join("mutatingwebhookconfiguration.yaml");
+    let manifest = deploy_dir().join("base/mutatingwebhookconfiguration.yaml");
     let out = tokio::task::spawn_blocking({
         let dir = dir.path().to_path_buf();
         move || {

@@ -87,38 +87,60 @@ impl LoadArgs {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
         let shift_to = (!self.keep_timestamps).then_some(now);
         let client = client(&self.kubeconfig).await?;
-        ensure_namespace(&client, &self.history_namespace).await?;
-        let writer = HistoryWriter::new(
+        load(
             client,
-            HistoryConfig::new(&self.history_namespace),
-            HistoryMetrics::default(),
-        );
-        for w in &workloads {
-            let profile = profile_of(w, shift_to);
-            let workload = WorkloadRef::new(&self.namespace, WorkloadKind::Deployment, &w.name);
-            writer.update(&workload, &self.container, &profile);
-            writeln!(
-                out,
-                "{}: container {}, {} samples, {} hours, {} replica-hours",
-                workload.key(),
-                self.container,
-                w.samples(),
-                profile.hours_observed(),
-                profile.replica_hours()
-            )?;
-        }
-        let report = writer
-            .flush_now()
-            .await
-            .context("writing the history store")?;
+            &workloads,
+            &self.namespace,
+            &self.container,
+            &self.history_namespace,
+            shift_to,
+            out,
+        )
+        .await
+    }
+}
+
+/// Writes the profile of each of `workloads` (Deployment `namespace/<name>`, `container`) into the
+/// history store of `history_namespace` (created if missing), one line per workload on `out`.
+/// Shared by `history load` and the demo.
+pub async fn load(
+    client: kube::Client,
+    workloads: &[Workload],
+    namespace: &str,
+    container: &str,
+    history_namespace: &str,
+    shift_to: Option<i64>,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    ensure_namespace(&client, history_namespace).await?;
+    let writer = HistoryWriter::new(
+        client,
+        HistoryConfig::new(history_namespace),
+        HistoryMetrics::default(),
+    );
+    for w in workloads {
+        let profile = profile_of(w, shift_to);
+        let workload = WorkloadRef::new(namespace, WorkloadKind::Deployment, &w.name);
+        writer.update(&workload, container, &profile);
         writeln!(
             out,
-            "wrote {} workloads into {} ({report:?})",
-            workloads.len(),
-            self.history_namespace
+            "{}: container {container}, {} samples, {} hours, {} replica-hours",
+            workload.key(),
+            w.samples(),
+            profile.hours_observed(),
+            profile.replica_hours()
         )?;
-        Ok(())
     }
+    let report = writer
+        .flush_now()
+        .await
+        .context("writing the history store")?;
+    writeln!(
+        out,
+        "wrote {} workloads into {history_namespace} ({report:?})",
+        workloads.len(),
+    )?;
+    Ok(())
 }
 
 /// A client for the cluster `path` names (its current context).

@@ -19,6 +19,9 @@ enum Command {
     Apiserver(rightsize_sim_cluster::cli::ApiserverArgs),
     /// Work with a cluster's history store (`history load --traces DIR ...`).
     History(rightsize_sim::history::HistoryArgs),
+    /// The whole system at work in about a minute: the simulated cluster, deploy/'s objects, the
+    /// real certs, webhook and controller, workloads, and a summary read from the cluster.
+    Demo(rightsize_sim::demo::DemoArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -29,6 +32,7 @@ fn main() -> anyhow::Result<()> {
         },
         Command::Apiserver(args) => args.run()?,
         Command::History(args) => args.run(&mut std::io::stdout().lock())?,
+        Command::Demo(args) => args.run()?,
     }
     Ok(())
 }

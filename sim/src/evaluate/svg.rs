@@ -30,7 +30,7 @@ const COLUMNS: usize = 2;
 /// Height of the figure title.
 const TITLE_H: f64 = 40.0;
 /// Colours of the policies, in report order (then repeating).
-const COLOURS: [&str; 8] = [
+pub(crate) const COLOURS: [&str; 8] = [
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
 ];
 /// Our policy is drawn larger so it stands out.
@@ -92,9 +92,71 @@ pub fn render(report: &Report) -> String {
     // Whole decades, with a little room right of the largest point for its label.
     let x_max = (oom_axis(max_oom) + 0.05).ceil().max(1.0);
 
-    let rows = panels.len().div_ceil(COLUMNS);
-    let width = PANEL_W * COLUMNS as f64;
-    let height = TITLE_H + PANEL_H * rows as f64;
+    let grid = Grid::new(PANEL_W, PANEL_H, COLUMNS, TITLE_H);
+    let mut svg = grid.open(
+        panels.len(),
+        "Slack against OOM kills per policy (lower left is better)",
+    );
+    for (i, panel) in panels.iter().enumerate() {
+        let (x0, y0) = grid.origin(i);
+        draw_panel(&mut svg, panel, x0, y0, x_max, report);
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Panels laid out in rows of `columns` under a title band (the evaluator's and the demo's
+/// pictures).
+pub(crate) struct Grid {
+    pub panel_w: f64,
+    pub panel_h: f64,
+    pub columns: usize,
+    pub title_h: f64,
+}
+
+impl Grid {
+    pub const fn new(panel_w: f64, panel_h: f64, columns: usize, title_h: f64) -> Self {
+        Self {
+            panel_w,
+            panel_h,
+            columns,
+            title_h,
+        }
+    }
+
+    /// [`open_document`] sized for `panels` panels.
+    pub fn open(&self, panels: usize, title: &str) -> String {
+        let rows = panels.div_ceil(self.columns).max(1);
+        open_document(
+            self.panel_w * self.columns as f64,
+            self.title_h + self.panel_h * rows as f64,
+            title,
+        )
+    }
+
+    /// Top-left corner of panel `i`.
+    pub fn origin(&self, i: usize) -> (f64, f64) {
+        (
+            self.panel_w * (i % self.columns) as f64,
+            self.title_h + self.panel_h * (i / self.columns) as f64,
+        )
+    }
+}
+
+/// A panel's bold title centred at height `title_y` over its plot area `(x, y, w, h)`.
+pub(crate) fn panel_frame(svg: &mut String, title: &str, title_y: f64, area: (f64, f64, f64, f64)) {
+    let (px, py, w, h) = area;
+    let _ = writeln!(
+        svg,
+        r##"<text x="{}" y="{title_y}" text-anchor="middle" font-size="14" font-weight="bold">{}</text><rect x="{px}" y="{py}" width="{w}" height="{h}" fill="#fafafa" stroke="#333"/>"##,
+        px + w / 2.0,
+        escape(title)
+    );
+}
+
+/// The start of an SVG document of `width` x `height` on white, with `title` centred on top.
+/// The caller closes it with `</svg>`.
+fn open_document(width: f64, height: f64, title: &str) -> String {
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -106,15 +168,10 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="{}" y="24" text-anchor="middle" font-size="16" font-weight="bold">Slack against OOM kills per policy (lower left is better)</text>"#,
-        width / 2.0
+        r#"<text x="{}" y="24" text-anchor="middle" font-size="16" font-weight="bold">{}</text>"#,
+        width / 2.0,
+        escape(title)
     );
-    for (i, panel) in panels.iter().enumerate() {
-        let x0 = PANEL_W * (i % COLUMNS) as f64;
-        let y0 = TITLE_H + PANEL_H * (i / COLUMNS) as f64;
-        draw_panel(&mut svg, panel, x0, y0, x_max, report);
-    }
-    svg.push_str("</svg>\n");
     svg
 }
 
@@ -142,17 +199,7 @@ fn draw_panel(svg: &mut String, panel: &Panel, x0: f64, y0: f64, x_max: f64, rep
     let (lo, hi, step) = slack_range(&panel.points);
     let x = |oom: f64| px + w * oom_axis(oom) / x_max;
     let y = |slack: f64| py + h * (1.0 - (slack - lo) / (hi - lo));
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="{}" text-anchor="middle" font-size="14" font-weight="bold">{}</text>"#,
-        px + w / 2.0,
-        y0 + 22.0,
-        escape(&panel.title)
-    );
-    let _ = writeln!(
-        svg,
-        r##"<rect x="{px}" y="{py}" width="{w}" height="{h}" fill="#fafafa" stroke="#333"/>"##
-    );
+    panel_frame(svg, &panel.title, y0 + 22.0, (px, py, w, h));
     let mut k = 0.0_f64;
     while lo + k * step <= hi + 1e-9 {
         let s = lo + k * step;
