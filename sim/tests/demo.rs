@@ -172,9 +172,7 @@ fn demo_reader_renders_deploy_demo_as_kubectl_kustomize_does() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let mut theirs: Vec<Value> = serde_norway::Deserializer::from_str(&text)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .collect();
+    let mut theirs = rightsize_sim_cluster::manifests::parse(&text, "kubectl kustomize").unwrap();
     let mut ours = rightsize_sim::demo::manifests::render(&overlay).unwrap();
     let key = |v: &Value| format!("{}/{}", v["kind"], v["metadata"]["name"]);
     theirs.sort_by_key(key);

@@ -182,7 +182,7 @@ async fn pods_are_sized_over_tls_through_rotation_renewal_and_a_stopped_webhook(
     let client = sim.client().unwrap();
     namespace(&client, SYSTEM, json!({})).await;
     // The Service deploy/ ships: the webhook configuration reaches the webhook through it.
-    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy");
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/base");
     sim.create_from_files(&[&deploy.join("webhook.yaml")], &["Service"], SYSTEM)
         .await
         .unwrap();

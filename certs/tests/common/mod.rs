@@ -157,7 +157,7 @@ pub async fn sim_with_webhook() -> (SimCluster, kube::Client, RustlsConfig) {
     let (sim, client) = sim_with(config).await;
     // The Service deploy/ ships: the webhook configuration reaches the webhook through it.
     sim.create_from_files(
-        &[&deploy_dir().join("webhook.yaml")],
+        &[&deploy_dir().join("base/webhook.yaml")],
         &["Service"],
         "rightsize-system",
     )

@@ -61,7 +61,7 @@ impl SimCluster {
     }
 
     /// [`read`] each file and [`Self::create_objects`] its objects of the kinds in `only`
-    /// (every kind if empty), in order: e.g. deploy/webhook.yaml's Service without its
+    /// (every kind if empty), in order: e.g. deploy/base/webhook.yaml's Service without its
     /// Deployment.
     pub async fn create_from_files(
         &self,

@@ -177,6 +177,17 @@ impl Proc {
         false
     }
 
+    /// Log lines that report an API call refused by RBAC (HTTP 403 `Forbidden`): a grant
+    /// deploy/ is missing.
+    pub fn forbidden_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("forbidden") || l.contains("Forbidden"))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The last lines of the log, for an error message.
     fn tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();

@@ -5,7 +5,7 @@
 //! something else than `kubectl kustomize` would; a test compares both renderings.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -36,10 +36,10 @@ pub const CONFIG_MAP: &str = "rightsize-config";
 /// Every object of the kustomization in `dir`, rendered.
 pub fn render(dir: &Path) -> anyhow::Result<Vec<Value>> {
     let file = dir.join("kustomization.yaml");
-    let text =
-        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let k: Value = serde_norway::from_str(&text)
-        .with_context(|| format!("{} is not valid YAML", file.display()))?;
+    let k = read_documents(&file)?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::Null);
     if let Some(map) = k.as_object()
         && let Some(field) = map.keys().find(|f| !KNOWN_FIELDS.contains(&f.as_str()))
     {
@@ -132,19 +132,9 @@ fn strings(v: &Value) -> impl Iterator<Item = &str> {
     v.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
-/// The YAML documents of one file (empty documents skipped).
-fn read_documents(path: &PathBuf) -> anyhow::Result<Vec<Value>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut out = Vec::new();
-    for doc in serde_norway::Deserializer::from_str(&text) {
-        let v: Value = serde::Deserialize::deserialize(doc)
-            .with_context(|| format!("{} is not valid YAML", path.display()))?;
-        if !v.is_null() {
-            out.push(v);
-        }
-    }
-    Ok(out)
+/// The YAML documents of one file (the simulated cluster's manifest reader).
+fn read_documents(path: &Path) -> anyhow::Result<Vec<Value>> {
+    Ok(rightsize_sim_cluster::manifests::read(path)?)
 }
 
 /// A strategic-merge patch of maps only (what the overlay does to the ConfigMap); lists would
@@ -187,6 +177,37 @@ pub fn config_data(objects: &[Value]) -> anyhow::Result<BTreeMap<String, String>
         .collect())
 }
 
+/// Kinds whose pods the demo replaces with child processes of the real binaries: the cluster
+/// gets every other object of deploy/.
+pub const RUN_AS_PROCESSES: [&str; 4] = ["Deployment", "Job", "CronJob", "PodDisruptionBudget"];
+
+/// The objects the cluster gets (everything but [`RUN_AS_PROCESSES`]).
+pub fn cluster_objects(objects: &[Value]) -> Vec<Value> {
+    objects
+        .iter()
+        .filter(|o| !RUN_AS_PROCESSES.contains(&o["kind"].as_str().unwrap_or("")))
+        .cloned()
+        .collect()
+}
+
+/// The ServiceAccount the pods of `kind`/`name` run as (`serviceAccountName` of its pod
+/// template), so the demo runs each binary with that account's token.
+pub fn service_account(objects: &[Value], kind: &str, name: &str) -> anyhow::Result<String> {
+    let o = objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .with_context(|| format!("no {kind} {name} in deploy/"))?;
+    let spec = if kind == "CronJob" {
+        &o["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    } else {
+        &o["spec"]["template"]["spec"]
+    };
+    spec["serviceAccountName"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{kind} {name} names no serviceAccountName"))
+}
+
 /// The settings the overlay changes against its base: (name, base value, demo value).
 pub fn overlay_changes(
     base: &BTreeMap<String, String>,
@@ -201,6 +222,7 @@ pub fn overlay_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn deploy() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")

@@ -5,11 +5,10 @@
 //! processes with the overlay's configuration, creates workloads whose usage follows traces and
 //! generators, and reports what happened, every figure read back from the cluster.
 //!
-//! `manifests` reads deploy/, `apply` creates its objects, `binaries` finds and runs the
+//! `manifests` reads deploy/ and picks what the cluster gets, `binaries` finds and runs the
 //! binaries, `workloads` defines what runs, `observe` counts, `summary` and `svg` report, `run`
 //! sequences it all.
 
-pub mod apply;
 pub mod binaries;
 pub mod manifests;
 pub mod observe;

@@ -15,8 +15,10 @@ use rightsize_sim_cluster::{NodeConfig, SimCluster, SimConfig};
 use super::binaries::{self, Proc};
 use super::observe::{self, Tally};
 use super::workloads::{self, APP_LABEL, NAMESPACE};
-use super::{DemoArgs, apply, manifests, summary};
+use super::{DemoArgs, manifests, summary};
 
+/// deploy/'s namespace (the ServiceAccounts', the Lease's, the Secret's).
+const SYSTEM_NAMESPACE: &str = "rightsize-system";
 /// The webhook's Service in deploy/ (`namespace/name`, the sim's service endpoint key).
 const WEBHOOK_SERVICE: &str = "rightsize-system/rightsize-webhook";
 /// Where deploy/ mounts the serving certificate (`webhook.yaml`); the demo writes the Secret's
@@ -110,39 +112,47 @@ async fn stages(args: &DemoArgs, work: &Path, running: &mut Running) -> anyhow::
         ..SimConfig::default()
     })
     .await?;
-    let admin_kubeconfig = work.join("admin.kubeconfig");
-    sim.write_kubeconfig(&admin_kubeconfig)?;
     if let Some(k) = &args.kubeconfig {
         sim.write_kubeconfig(k)?;
         println!("kubeconfig for kubectl: {}", k.display());
     }
     println!("simulated cluster on {}", sim.url());
     let client = sim.client()?;
-    running.sim = Some(sim);
 
-    for (what, outcome) in apply::apply_all(&client, &objects).await? {
-        println!("  {what}: {outcome:?}");
-    }
+    let installed = manifests::cluster_objects(&objects);
+    sim.create_objects(&installed, SYSTEM_NAMESPACE).await?;
+    println!(
+        "created {} objects of deploy/ (the {} run as processes below)",
+        installed.len(),
+        manifests::RUN_AS_PROCESSES.join(", ")
+    );
     let history_ns = config
         .get("HISTORY_NAMESPACE")
         .cloned()
-        .unwrap_or_else(|| crate::history::DEFAULT_HISTORY_NAMESPACE.to_owned());
+        .unwrap_or_else(|| SYSTEM_NAMESPACE.to_owned());
+
+    // Each binary talks to the API server as the ServiceAccount deploy/ gives its pods (RBAC
+    // enforced, so a missing grant fails here), with deploy/'s ConfigMap as its environment.
+    let env_of = |kind: &str, name: &str| -> anyhow::Result<BTreeMap<String, String>> {
+        let account = manifests::service_account(&objects, kind, name)?;
+        let kubeconfig = work.join(format!("{account}.kubeconfig"));
+        sim.write_service_account_kubeconfig(&kubeconfig, SYSTEM_NAMESPACE, &account)?;
+        let mut env = config.clone();
+        env.insert("KUBECONFIG".into(), kubeconfig.display().to_string());
+        Ok(env)
+    };
+    let certs_env = env_of("Job", "rightsize-certs-init")?;
+    let webhook_env = env_of("Deployment", "rightsize-webhook")?;
+    let mut controller_env = env_of("Deployment", "rightsize-controller")?;
+    running.sim = Some(sim);
 
     // rightsize-certs: the Secret and the caBundle, as deploy/'s first Job does.
-    let env_of = |extra: &[(&str, String)]| {
-        let mut env = config.clone();
-        env.insert("KUBECONFIG".into(), admin_kubeconfig.display().to_string());
-        for (k, v) in extra {
-            env.insert((*k).to_owned(), v.clone());
-        }
-        env
-    };
     let certs = Proc::start(
         &bin_dir,
         "rightsize-certs",
         "rightsize-certs",
         &[],
-        &env_of(&[]),
+        &certs_env,
         work,
     )?;
     tokio::task::spawn_blocking(move || certs.wait_success(READY_TIMEOUT)).await??;
@@ -166,7 +176,7 @@ async fn stages(args: &DemoArgs, work: &Path, running: &mut Running) -> anyhow::
         "rightsize-webhook",
         "rightsize-webhook",
         &webhook_args,
-        &env_of(&[]),
+        &webhook_env,
         work,
     )?;
     running.procs.push(webhook);
@@ -174,18 +184,16 @@ async fn stages(args: &DemoArgs, work: &Path, running: &mut Running) -> anyhow::
     println!("rightsize-webhook ready on {webhook_addr} (admin {webhook_admin})");
 
     let controller_admin = free_port()?;
-    let ns = history_ns.clone();
+    // deploy/'s downward API values, and the admin port on loopback.
+    controller_env.insert("POD_NAME".into(), "rightsize-controller-demo-0".into());
+    controller_env.insert("POD_NAMESPACE".into(), SYSTEM_NAMESPACE.into());
+    controller_env.insert("ADMIN_ADDR".into(), controller_admin.to_string());
     let controller = Proc::start(
         &bin_dir,
         "rightsize-controller",
         "rightsize-controller",
         &[],
-        &env_of(&[
-            // deploy/'s downward API values.
-            ("POD_NAME", "rightsize-controller-demo-0".to_owned()),
-            ("POD_NAMESPACE", ns),
-            ("ADMIN_ADDR", controller_admin.to_string()),
-        ]),
+        &controller_env,
         work,
     )?;
     running.procs.push(controller);
@@ -212,8 +220,21 @@ async fn stages(args: &DemoArgs, work: &Path, running: &mut Running) -> anyhow::
 
     let tally = observe_for(args, &client, running).await?;
     print!("{}", summary::table(&tally, &overlay));
+    let mut forbidden = 0;
+    for p in &running.procs {
+        let lines = p.forbidden_lines();
+        forbidden += lines.len();
+        if let Some(first) = lines.first() {
+            println!(
+                "{}: {} API calls refused by RBAC, e.g. {first}",
+                p.name,
+                lines.len()
+            );
+        }
+    }
     if let Some(path) = &args.summary_json {
-        let json = summary::json(args.duration, &tally, &overlay);
+        let mut json = summary::json(args.duration, &tally, &overlay);
+        json["forbidden_api_calls"] = forbidden.into();
         write_atomic(path, &serde_json::to_string_pretty(&json)?)?;
         println!("summary JSON: {}", path.display());
     }
