@@ -92,7 +92,8 @@ pub const RBAC_KINDS: [&str; 5] = [
 impl SimCluster {
     /// Create the objects of the kinds in `only` that a kustomization directory lists (its
     /// `resources:` files, in order, placed in its `namespace:` as `kubectl apply -k` would
-    /// place them). Only plain file resources are read: no bases, patches or generators.
+    /// place them). File resources are read, and directory resources as bases with their own
+    /// kustomization; no patches or generators.
     pub async fn create_from_kustomization(&self, dir: &Path, only: &[&str]) -> Result<(), Error> {
         let path = dir.join("kustomization.yaml");
         let k = parse(
@@ -106,7 +107,7 @@ impl SimCluster {
         .next()
         .unwrap_or_default();
         let ns = util::str_at(&k, "namespace");
-        let files: Vec<std::path::PathBuf> = k
+        let resources: Vec<std::path::PathBuf> = k
             .get("resources")
             .and_then(Value::as_array)
             .into_iter()
@@ -114,7 +115,15 @@ impl SimCluster {
             .filter_map(Value::as_str)
             .map(|f| dir.join(f))
             .collect();
-        let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+        // A directory resource is a base (deploy/ builds on deploy/base): its own kustomization.
+        for base in resources.iter().filter(|p| p.is_dir()) {
+            Box::pin(self.create_from_kustomization(base, only)).await?;
+        }
+        let refs: Vec<&Path> = resources
+            .iter()
+            .filter(|p| !p.is_dir())
+            .map(|p| p.as_path())
+            .collect();
         self.create_from_files(&refs, only, if ns.is_empty() { "default" } else { ns })
             .await
     }
