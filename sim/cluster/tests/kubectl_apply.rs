@@ -208,7 +208,7 @@ async fn apply_twice_change_and_delete(install: Install) {
 /// The project's own install, deploy/: every kind it uses is served.
 fn deploy_kustomization() -> Install {
     Install {
-        base: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy"),
+        base: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/base"),
         namespace: "rightsize-system",
         configmap: "rightsize-config",
         key: "RIGHTSIZE_MARGIN",
