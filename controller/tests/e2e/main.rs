@@ -10,4 +10,5 @@ mod leader;
 mod metrics_url;
 mod refused;
 mod resize;
+mod resume;
 mod seed;

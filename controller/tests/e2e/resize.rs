@@ -8,23 +8,32 @@ use crate::common::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ramping_usage_is_resized_up_before_its_first_oom_kill() {
     let (sim, client) = start_sim(SimConfig::default()).await;
+    // The ramp gains 350Mi over 16 s, 5.5 % of the declared limit per 0.3 s metrics cycle, more
+    // than the default trigger (a peak at 95 % of the limit) leaves, so the scenario triggers at
+    // 80 %. Each growth in the first hour lands far into the young history's band (x1.8 the
+    // target), so two steps pass the end of the ramp. The controller is up and synced before
+    // the pod starts: its start-up on a loaded machine must not eat the 1.9 s between the
+    // trigger and the limit.
+    let ctl = Controller::start(&sim, &["--rightsize-grow-at", "0.8"]).await;
+    eventually("controller ready", || async {
+        http_get(ctl.admin, "/readyz")
+            .await
+            .starts_with("HTTP/1.1 200")
+            .then_some(())
+    })
+    .await;
     let pods = create(
         &client,
         &pod(
             "ramp",
             "200Mi",
             "200Mi",
-            "ramp:start=50Mi,end=400Mi,over=8s",
+            "ramp:start=50Mi,end=400Mi,over=16s",
             json!({}),
         ),
     )
     .await;
     running(&pods, "ramp").await;
-    // The ramp gains 7 % of the declared limit per 0.3 s metrics cycle, more than the default
-    // trigger (a peak at 95 % of the limit) leaves, so the scenario triggers at 80 %. Each
-    // growth in the first hour lands far into the young history's band (x1.8 the target), so
-    // two steps pass the end of the ramp.
-    let ctl = Controller::start(&sim, &["--rightsize-grow-at", "0.8"]).await;
     // The ramp ends at 400Mi, twice the declared limit: it must be followed without a kill.
     let grown = eventually("limit above the end of the ramp", || async {
         let p = pods.get("ramp").await.ok()?;
