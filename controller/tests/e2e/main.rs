@@ -4,6 +4,7 @@
 mod common;
 mod faults;
 mod followup;
+mod init_oom;
 mod job;
 mod kube_state;
 mod leader;

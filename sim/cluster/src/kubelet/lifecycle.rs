@@ -21,7 +21,7 @@ use crate::state::Cluster;
 use crate::util;
 
 /// The cpu/memory part of a container's resources, as stored in status.
-fn cpu_mem(resources: Option<&Value>) -> Value {
+pub(super) fn cpu_mem(resources: Option<&Value>) -> Value {
     let mut out = json!({});
     for kind in ["requests", "limits"] {
         let mut m = serde_json::Map::new();
@@ -47,7 +47,12 @@ fn same_resources(a: &Value, b: &Value) -> bool {
     })
 }
 
-fn profile_for(c: &Cluster, k: &KubeletState, pod: &Value, container: &Value) -> Profile {
+pub(super) fn profile_for(
+    c: &Cluster,
+    k: &KubeletState,
+    pod: &Value,
+    container: &Value,
+) -> Profile {
     let ann = |k: &str| {
         pod.pointer("/metadata/annotations")
             .and_then(|a| a.get(k))
@@ -75,7 +80,7 @@ fn profile_for(c: &Cluster, k: &KubeletState, pod: &Value, container: &Value) ->
     Profile::Constant(req.map_or(usage::FALLBACK_MEMORY, |r| r as f64 / 2.0))
 }
 
-fn cpu_for(pod: &Value, container: &Value) -> f64 {
+pub(super) fn cpu_for(pod: &Value, container: &Value) -> f64 {
     let ann = pod
         .pointer("/metadata/annotations")
         .and_then(|a| a.get(usage::CPU_USAGE_ANNOTATION))
@@ -113,7 +118,8 @@ pub(crate) fn start(c: &Cluster, k: &KubeletState, pod: &Value, nodes: &[NodeCap
             })
         })
         .collect();
-    k.pods().insert(uid, rts);
+    // Sidecars started by `init` keep running alongside (KEP-753).
+    k.pods().entry(uid).or_default().extend(rts);
     let r = c.internal_update(
         "pods",
         util::str_at(pod, "metadata.namespace"),
@@ -145,14 +151,13 @@ fn has_condition<'a>(pod: &'a Value, t: &str) -> Option<&'a Value> {
 
 /// Desired (spec) vs actual (status) resources differ for some container.
 fn resize_wanted(pod: &Value) -> bool {
-    let statuses = pod
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array);
-    super::containers(pod).any(|ct| {
-        let st = statuses
-            .into_iter()
-            .flatten()
-            .find(|s| s["name"] == ct["name"]);
+    let statuses: Vec<&Value> = ["/status/containerStatuses", "/status/initContainerStatuses"]
+        .iter()
+        .filter_map(|ptr| pod.pointer(ptr).and_then(Value::as_array))
+        .flatten()
+        .collect();
+    super::resizable(pod).any(|ct| {
+        let st = statuses.iter().find(|s| s["name"] == ct["name"]);
         st.is_some_and(|s| {
             !same_resources(
                 &cpu_mem(ct.get("resources")),
@@ -280,7 +285,7 @@ fn actuate(c: &Cluster, k: &KubeletState, pod: &Value) {
             .map_or(0.0, |r| r.usage)
     };
     let mut errors = Vec::new();
-    for ct in super::containers(pod) {
+    for ct in super::resizable(pod) {
         let lim = quantity::at(ct, "/resources/limits/memory").map(|q| q.value());
         let cname = util::str_at(ct, "name");
         let used = usage_of(cname);
@@ -318,13 +323,16 @@ fn actuate(c: &Cluster, k: &KubeletState, pod: &Value) {
 /// Set `field` of every container status to `f` of the `resources` of the spec container of the
 /// same name.
 fn set_status_from_spec(p: &mut Value, field: &str, f: impl Fn(Option<&Value>) -> Value) {
-    let spec_cs: Vec<Value> = super::containers(p).cloned().collect();
-    for st in p
-        .pointer_mut("/status/containerStatuses")
-        .and_then(Value::as_array_mut)
+    let spec_cs: Vec<Value> = super::resizable(p).cloned().collect();
+    let lists = p["status"]
+        .as_object_mut()
         .into_iter()
-        .flatten()
-    {
+        .flat_map(|m| m.iter_mut());
+    let statuses = lists
+        .filter(|(k, _)| *k == "containerStatuses" || *k == "initContainerStatuses")
+        .filter_map(|(_, v)| v.as_array_mut())
+        .flatten();
+    for st in statuses {
         if let Some(ct) = spec_cs.iter().find(|ct| ct["name"] == st["name"]) {
             st[field] = f(ct.get("resources"));
         }

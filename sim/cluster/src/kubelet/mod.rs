@@ -7,6 +7,7 @@
 //! ([`KubeletState`]): nothing outside this module reads it.
 
 mod completion;
+mod init;
 mod lifecycle;
 mod no_restart;
 mod oom;
@@ -168,9 +169,32 @@ fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
         .flatten()
 }
 
-/// Requests the pod asks for (spec).
+/// App containers and sidecars: the containers that run together once the pod is initialized
+/// and can be resized in place (KEP-1287 §Sidecars).
+pub(crate) fn resizable(pod: &Value) -> impl Iterator<Item = &Value> {
+    containers(pod).chain(
+        init::init_containers(pod)
+            .iter()
+            .filter(|c| init::is_sidecar(c)),
+    )
+}
+
+/// Requests the pod asks for (spec), as the docs' "Resource sharing within containers" and
+/// KEP-753 compute them: the app containers plus every sidecar, or, when larger, a plain init
+/// container plus the sidecars started before it (per resource).
 pub(crate) fn spec_requests(pod: &Value) -> Res {
+    let req = |c| sum_containers(std::iter::once(c), "/resources/requests");
+    let (mut sidecars, mut init_peak) = (Res::default(), Res::default());
+    for c in init::init_containers(pod) {
+        if init::is_sidecar(c) {
+            sidecars = sidecars.add(req(c));
+        } else {
+            init_peak = init_peak.max(sidecars.add(req(c)));
+        }
+    }
     sum_containers(containers(pod), "/resources/requests")
+        .add(sidecars)
+        .max(init_peak)
 }
 
 /// Requests the kubelet has admitted (`allocatedResources`), falling back to spec.
@@ -179,7 +203,15 @@ pub(crate) fn allocated_requests(pod: &Value) -> Res {
         .pointer("/status/containerStatuses")
         .and_then(Value::as_array)
     {
-        Some(cs) if !cs.is_empty() => sum_containers(cs.iter(), "/allocatedResources"),
+        Some(cs) if !cs.is_empty() => {
+            let sidecars = pod
+                .pointer("/status/initContainerStatuses")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|s| init::sidecar_named(pod, util::str_at(s, "name")).is_some());
+            sum_containers(cs.iter().chain(sidecars), "/allocatedResources")
+        }
         _ => spec_requests(pod),
     }
 }
@@ -302,7 +334,7 @@ fn step(c: &Cluster, k: &KubeletState) {
         .iter()
         .filter(|p| !util::str_at(p, "spec.nodeName").is_empty() && is_active(p))
     {
-        if util::str_at(pod, "status.phase") == "Pending" {
+        if util::str_at(pod, "status.phase") == "Pending" && init::advance(c, k, pod) {
             lifecycle::start(c, k, pod, &nodes);
         }
     }

@@ -4,6 +4,10 @@
 //! `lastState.terminated.reason: OOMKilled` (exit code 137), a Warning Event, and the usage
 //! generator starts again. Repeated kills back off like the kubelet's crash-loop back-off
 //! (10 s doubling to 5 min, scaled by the speed factor), during which the container waits.
+//! Init containers and sidecars (`status.initContainerStatuses`) are killed the same way
+//! (Kubernetes docs "Init Containers": a failed init container is restarted unless the pod's
+//! `restartPolicy` is `Never`, in which case the pod fails; "Sidecar Containers", KEP-753: a
+//! sidecar is always restarted, whatever the pod's policy).
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +36,10 @@ fn backoff(restarts: i64, speed: f64) -> Duration {
 
 struct Kill {
     container: String,
+    /// Not restarted: the pod's `restartPolicy` is `Never` and this is not a sidecar.
+    never: bool,
+    /// A plain (non-sidecar) init container.
+    plain_init: bool,
     usage: f64,
     limit: i128,
     wait: Duration,
@@ -43,12 +51,14 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
     let pods = c.store.list(resources::by_storage("pods"), None).0;
     for pod in pods
         .iter()
-        .filter(|p| util::str_at(p, "status.phase") == "Running")
+        .filter(|p| matches!(util::str_at(p, "status.phase"), "Running" | "Pending"))
     {
         let uid = util::str_at(pod, "metadata.uid");
-        let statuses = pod
-            .pointer("/status/containerStatuses")
-            .and_then(Value::as_array);
+        let statuses: Vec<&Value> = ["/status/containerStatuses", "/status/initContainerStatuses"]
+            .iter()
+            .filter_map(|ptr| pod.pointer(ptr).and_then(Value::as_array))
+            .flatten()
+            .collect();
         let mut kills = Vec::new();
         let mut resumed = Vec::new();
         {
@@ -56,7 +66,7 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
             let Some(pod_rt) = rts.get_mut(uid) else {
                 continue;
             };
-            let never = super::no_restart::never_restarts(pod);
+            let pod_never = super::no_restart::never_restarts(pod);
             for (name, rt) in pod_rt.iter_mut() {
                 if let Some(until) = rt.waiting_until {
                     if now < until {
@@ -69,10 +79,7 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
                 }
                 let age = now.duration_since(rt.started).as_secs_f64() * speed;
                 rt.usage = rt.profile.at(age);
-                let st = statuses
-                    .into_iter()
-                    .flatten()
-                    .find(|s| s["name"] == name.as_str());
+                let st = statuses.iter().find(|s| s["name"] == name.as_str());
                 let limit = st
                     .and_then(|s| quantity::at(s, "/resources/limits/memory"))
                     .map(|q| q.value());
@@ -81,8 +88,16 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
                 {
                     let restarts = st.and_then(|s| s["restartCount"].as_i64()).unwrap_or(0) + 1;
                     let wait = backoff(restarts, speed);
+                    let sidecar = super::init::sidecar_named(pod, name).is_some();
+                    let never = pod_never && !sidecar;
+                    let plain_init = !sidecar
+                        && super::init::init_containers(pod)
+                            .iter()
+                            .any(|c| c["name"] == name.as_str());
                     kills.push(Kill {
                         container: name.clone(),
+                        never,
+                        plain_init,
                         usage: rt.usage,
                         limit: l,
                         wait,
@@ -102,13 +117,16 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
             continue;
         }
         let stamp = util::now_rfc3339();
-        let never = super::no_restart::never_restarts(pod);
+        let never = kills.iter().any(|k| k.never);
+        let init_failed = kills.iter().any(|k| k.never && k.plain_init);
         let r = c.internal_update("pods", util::str_at(pod, "metadata.namespace"), util::str_at(pod, "metadata.name"), |p| {
-            for st in p.pointer_mut("/status/containerStatuses").and_then(Value::as_array_mut).into_iter().flatten() {
+            let sidecars: Vec<String> = super::init::init_containers(p).iter().filter(|c| super::init::is_sidecar(c)).map(|c| util::str_at(c, "name").to_string()).collect();
+            let st_lists = p["status"].as_object_mut().into_iter().flat_map(|m| m.iter_mut()).filter(|(k, _)| *k == "containerStatuses" || *k == "initContainerStatuses");
+            for st in st_lists.filter_map(|(_, v)| v.as_array_mut()).flatten() {
                 let name = st["name"].as_str().unwrap_or("").to_string();
                 if let Some(k) = kills.iter().find(|k| k.container == name) {
                     let started = st.pointer("/state/running/startedAt").cloned().unwrap_or(json!(stamp));
-                    if never {
+                    if k.never {
                         super::no_restart::terminate(st, started, &stamp);
                         continue;
                     }
@@ -117,7 +135,7 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
                     st["containerID"] = json!(format!("sim://{}", util::new_uid()));
                     if k.wait.is_zero() {
                         st["state"] = json!({"running": {"startedAt": stamp}});
-                        st["ready"] = json!(true);
+                        st["ready"] = json!(!k.plain_init);
                     } else {
                         st["state"] = json!({"waiting": {"reason": "CrashLoopBackOff", "message": format!("back-off {}s restarting failed container={name}", k.wait.as_secs())}});
                         st["ready"] = json!(false);
@@ -125,15 +143,20 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
                     }
                 } else if resumed.contains(&name) {
                     st["state"] = json!({"running": {"startedAt": stamp}});
-                    st["ready"] = json!(true);
+                    // A plain init container is never ready; a sidecar or app container is.
+                    st["ready"] = json!(sidecars.contains(&name) || !super::init::init_containers(pod).iter().any(|c| c["name"] == name.as_str()));
                     st["started"] = json!(true);
                 }
             }
-            let all_ready = p.pointer("/status/containerStatuses").and_then(Value::as_array).is_some_and(|cs| cs.iter().all(|s| s["ready"] == true));
+            let sidecar_ready = p.pointer("/status/initContainerStatuses").and_then(Value::as_array).is_none_or(|cs| cs.iter().filter(|s| sidecars.iter().any(|n| s["name"] == n.as_str())).all(|s| s["ready"] == true));
+            let all_ready = sidecar_ready && p.pointer("/status/containerStatuses").and_then(Value::as_array).is_some_and(|cs| cs.iter().all(|s| s["ready"] == true));
             let s = if all_ready { "True" } else { "False" };
             super::set_condition(p, "ContainersReady", s, if all_ready { "" } else { "ContainersNotReady" }, "");
             super::set_condition(p, "Ready", s, if all_ready { "" } else { "ContainersNotReady" }, "");
-            if never {
+            if init_failed {
+                // A failed init container under `restartPolicy: Never` fails the pod ("Init Containers").
+                p["status"]["phase"] = json!("Failed");
+            } else if never {
                 super::no_restart::settle_phase(p);
             }
         });
