@@ -103,7 +103,8 @@ fn container_reason(st: &Value) -> Option<String> {
 
 /// Pod cells: Name, Ready, Status, Restarts, Age, IP, Node, Nominated Node, Readiness Gates.
 /// Init containers are taken into account as `printPod` does for the common cases (a failed or
-/// waiting init container shows `Init:<reason>`, a pending one `Init:N/M`).
+/// waiting init container shows `Init:<reason>`, a pending one `Init:N/M`; started sidecars
+/// count as containers).
 pub fn pod(o: &Value) -> Vec<Value> {
     let empty = Vec::new();
     let arr = |p: &str| o.pointer(p).and_then(Value::as_array).unwrap_or(&empty);
@@ -121,9 +122,24 @@ pub fn pod(o: &Value) -> Vec<Value> {
     }
     let init_specs = arr("/spec/initContainers");
     let mut initializing = false;
+    let is_sidecar = |st: &Value| {
+        init_specs
+            .iter()
+            .any(|c| c["name"] == st["name"] && c["restartPolicy"] == "Always")
+    };
+    let sidecars = init_specs
+        .iter()
+        .filter(|c| c["restartPolicy"] == "Always")
+        .count();
+    let mut sidecars_ready = 0;
     for (i, st) in arr("/status/initContainerStatuses").iter().enumerate() {
         let term = st.pointer("/state/terminated");
         if term.is_some_and(|t| t["exitCode"].as_i64() == Some(0)) {
+            continue;
+        }
+        // A started sidecar does not hold initialization up (printPod, KEP-753).
+        if is_sidecar(st) && st["started"] == true {
+            sidecars_ready += usize::from(st["ready"] == true);
             continue;
         }
         let waiting = s(st, "/state/waiting/reason");
@@ -138,7 +154,7 @@ pub fn pod(o: &Value) -> Vec<Value> {
     let initialized = conditions
         .iter()
         .any(|c| c["type"] == "Initialized" && c["status"] == "True");
-    let mut ready = 0;
+    let mut ready = sidecars_ready;
     let mut restarts = 0;
     let mut last_restart: Option<i64> = None;
     if !initializing || initialized {
@@ -196,7 +212,10 @@ pub fn pod(o: &Value) -> Vec<Value> {
     };
     vec![
         json!(s(o, "/metadata/name")),
-        json!(format!("{ready}/{}", arr("/spec/containers").len())),
+        json!(format!(
+            "{ready}/{}",
+            arr("/spec/containers").len() + sidecars
+        )),
         json!(reason),
         json!(restarts),
         json!(since(s(o, "/metadata/creationTimestamp"))),
@@ -364,6 +383,30 @@ mod tests {
             "spec": {"containers": [{"name": "a"}], "nodeName": "n1"},
             "status": {"phase": "Running", "containerStatuses": statuses,
                 "podIPs": [{"ip": "10.244.0.2"}]}})
+    }
+
+    #[test]
+    fn a_started_sidecar_counts_as_a_container_and_a_running_init_as_init_progress() {
+        let mut p = pod_with(
+            json!([{"name": "a", "ready": true, "restartCount": 0, "state": {"running": {}}}]),
+        );
+        p["spec"]["initContainers"] =
+            json!([{"name": "m"}, {"name": "proxy", "restartPolicy": "Always"}]);
+        p["status"]["conditions"] =
+            json!([{"type": "Initialized", "status": "True"}, {"type": "Ready", "status": "True"}]);
+        p["status"]["initContainerStatuses"] = json!([
+            {"name": "m", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+            {"name": "proxy", "started": true, "ready": true, "state": {"running": {}}}]);
+        assert_eq!(
+            (&pod(&p)[1], &pod(&p)[2]),
+            (&json!("2/2"), &json!("Running"))
+        );
+        p["status"]["phase"] = json!("Pending");
+        p["status"]["conditions"] = json!([{"type": "Initialized", "status": "False"}]);
+        p["status"]["initContainerStatuses"][0]["state"] = json!({"running": {}});
+        p["status"]["initContainerStatuses"][1] =
+            json!({"name": "proxy", "state": {"waiting": {"reason": "PodInitializing"}}});
+        assert_eq!(pod(&p)[2], "Init:0/2");
     }
 
     #[test]
