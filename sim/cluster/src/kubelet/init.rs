@@ -185,3 +185,51 @@ fn set_initialized(p: &mut Value, inits: &[Value], done: usize) {
     let msg = format!("containers with incomplete status: [{}]", pending.join(" "));
     set_condition(p, "Initialized", "False", "ContainersNotInitialized", &msg);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Res, running_requests, spec_requests};
+    use serde_json::json;
+
+    fn c(name: &str, mem: &str, sidecar: bool) -> serde_json::Value {
+        let mut c =
+            json!({"name": name, "resources": {"requests": {"cpu": "100m", "memory": mem}}});
+        if sidecar {
+            c["restartPolicy"] = json!("Always");
+        }
+        c
+    }
+
+    #[test]
+    fn pod_requests_count_sidecars_and_the_largest_init_container_with_the_sidecars_before_it() {
+        let mi = 1024 * 1024;
+        // Docs "Sidecar Containers", resource sharing: max(app + sidecars, init_i + sidecars before i).
+        let pod = json!({"spec": {
+            "initContainers": [c("proxy", "100Mi", true), c("migrate", "500Mi", false)],
+            "containers": [c("app", "200Mi", false)]}});
+        assert_eq!(
+            spec_requests(&pod),
+            Res {
+                cpu: 200,
+                mem: 600 * mi
+            }
+        );
+        assert_eq!(
+            running_requests(&pod),
+            Res {
+                cpu: 200,
+                mem: 300 * mi
+            }
+        );
+        let small = json!({"spec": {
+            "initContainers": [c("migrate", "50Mi", false), c("proxy", "100Mi", true)],
+            "containers": [c("app", "200Mi", false)]}});
+        assert_eq!(
+            spec_requests(&small),
+            Res {
+                cpu: 200,
+                mem: 300 * mi
+            }
+        );
+    }
+}

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::usage::{self, Profile};
 use super::{
     ContainerRt, KubeletState, NodeCap, Res, allocated_requests, is_active, remove_condition,
-    set_condition, spec_requests,
+    running_requests, set_condition,
 };
 use crate::quantity;
 use crate::resources;
@@ -184,7 +184,7 @@ pub(crate) fn resize_all(c: &Cluster, k: &KubeletState, nodes: &[NodeCap]) {
             .filter(|p| util::str_at(p, "status.phase") == "Running")
             .collect();
         candidates.sort_by_key(|p| {
-            let (d, a) = (spec_requests(p), allocated_requests(p));
+            let (d, a) = (running_requests(p), allocated_requests(p));
             (
                 d.cpu > a.cpu || d.mem > a.mem,
                 util::str_at(p, "metadata.creationTimestamp").to_string(),
@@ -204,7 +204,7 @@ pub(crate) fn resize_all(c: &Cluster, k: &KubeletState, nodes: &[NodeCap]) {
                 }
                 continue;
             }
-            let want = spec_requests(pod);
+            let want = running_requests(pod);
             let have = allocated_requests(pod);
             let admitted = want == have && has_condition(pod, "PodResizeInProgress").is_some();
             if admitted {

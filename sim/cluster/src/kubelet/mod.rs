@@ -192,9 +192,13 @@ pub(crate) fn spec_requests(pod: &Value) -> Res {
             init_peak = init_peak.max(sidecars.add(req(c)));
         }
     }
-    sum_containers(containers(pod), "/resources/requests")
-        .add(sidecars)
-        .max(init_peak)
+    running_requests(pod).max(init_peak)
+}
+
+/// Requests of the containers that run once the pod is initialized (app containers and
+/// sidecars, spec): what an in-place resize changes and the kubelet admits.
+pub(crate) fn running_requests(pod: &Value) -> Res {
+    sum_containers(resizable(pod), "/resources/requests")
 }
 
 /// Requests the kubelet has admitted (`allocatedResources`), falling back to spec.
