@@ -13,6 +13,7 @@
 
 mod delete;
 pub mod events;
+mod intake;
 mod kinds;
 mod pod_resources;
 pub mod pods;
