@@ -10,13 +10,11 @@
 
 use k8s_openapi::api::core::v1::{Container, Pod};
 use rightsize_policy::resources::{ContainerResources, QosError, Resource, resize_container};
+use rightsize_policy::seed::MIB;
 use rightsize_policy::{Allocation, Decision};
 use serde_json::{Value, json};
 
 use crate::pods;
-
-/// 1 MiB in bytes.
-const MIB: f64 = 1_048_576.0;
 
 /// What bounds a resize besides the pod itself.
 #[derive(Clone, Copy, Debug, Default)]

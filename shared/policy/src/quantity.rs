@@ -28,12 +28,13 @@
 //! and re-emitted every quantity in canonical form.
 
 use std::cmp::Ordering;
-use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
+mod canonical;
+mod json;
 mod parse;
 use parse::{Suffix, magnitude_nanos, split};
 
@@ -257,61 +258,6 @@ fn ceil_non_negative(x: f64) -> Result<i128, QuantityError> {
     Ok(c as i128)
 }
 
-/// The canonical form, as `CanonicalizeBytes` computes it: no fractional digits, the largest
-/// suffix that loses no precision, decimal exponents in multiples of 3, a sign only when negative,
-/// `"0"` for zero. BinarySI values below 1024 or with a fraction print as DecimalSI
-/// (`0.5Ki` → `512`, `.001Ki` → `1024m`); DecimalSI beyond `E` falls back to `e<n>` (`1e21`).
-impl fmt::Display for Quantity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.nanos == 0 {
-            return f.write_str("0");
-        }
-        let sign = if self.nanos < 0 { "-" } else { "" };
-        let mag = self.nanos.unsigned_abs();
-        let unit = NANOS_PER_UNIT as u128;
-        let format = match self.format {
-            Format::BinarySI if mag < 1024 * unit || !mag.is_multiple_of(unit) => Format::DecimalSI,
-            other => other,
-        };
-        if format == Format::BinarySI {
-            const BINARY: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
-            let (mut m, mut e) = (mag / unit, 0);
-            while m % 1024 == 0 && e + 1 < BINARY.len() {
-                m /= 1024;
-                e += 1;
-            }
-            return write!(f, "{sign}{m}{}", BINARY[e]);
-        }
-        // Move every factor of ten into the exponent, then lower it to a multiple of 3.
-        let (mut m, mut e) = (mag, -9i32);
-        while m % 10 == 0 {
-            m /= 10;
-            e += 1;
-        }
-        let r = e.rem_euclid(3);
-        m *= 10u128.pow(r as u32);
-        e -= r;
-        let decimal_suffix = match e {
-            -9 => Some("n"),
-            -6 => Some("u"),
-            -3 => Some("m"),
-            0 => Some(""),
-            3 => Some("k"),
-            6 => Some("M"),
-            9 => Some("G"),
-            12 => Some("T"),
-            15 => Some("P"),
-            18 => Some("E"),
-            _ => None,
-        };
-        match (format, decimal_suffix) {
-            (Format::DecimalSI, Some(s)) => write!(f, "{sign}{m}{s}"),
-            (_, _) if e == 0 => write!(f, "{sign}{m}"),
-            _ => write!(f, "{sign}{m}e{e}"),
-        }
-    }
-}
-
 impl FromStr for Quantity {
     type Err = QuantityError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -355,45 +301,6 @@ impl Ord for Quantity {
 impl Hash for Quantity {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.nanos.hash(state);
-    }
-}
-
-/// Serialized as its canonical string, like apimachinery's `MarshalJSON`.
-impl serde::Serialize for Quantity {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-/// Deserialized from a string (bare JSON numbers are accepted too, as `UnmarshalJSON` does).
-impl<'de> serde::Deserialize<'de> for Quantity {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Quantity;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Kubernetes quantity such as \"512Mi\" or \"250m\"")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Quantity, E> {
-                Quantity::parse(v).map_err(E::custom)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Quantity, E> {
-                Ok(Quantity::from_nanos(
-                    i128::from(v) * NANOS_PER_UNIT,
-                    Format::DecimalSI,
-                ))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Quantity, E> {
-                Ok(Quantity::from_nanos(
-                    i128::from(v) * NANOS_PER_UNIT,
-                    Format::DecimalSI,
-                ))
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Quantity, E> {
-                Quantity::parse(&v.to_string()).map_err(E::custom)
-            }
-        }
-        deserializer.deserialize_any(Visitor)
     }
 }
 

@@ -24,7 +24,8 @@ pub fn parse_secs(text: &str) -> Option<f64> {
     } else {
         return None;
     };
-    Some(value * scale)
+    // A digit string too long for f64 parses as infinity: not a duration.
+    Some(value * scale).filter(|secs| secs.is_finite())
 }
 
 #[cfg(test)]
@@ -48,5 +49,12 @@ mod tests {
         for bad in ["", "h", "24x", "-5", "1e3", "24 h h", "NaN", "inf", "."] {
             assert_eq!(parse_secs(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_number_beyond_f64_is_refused_not_infinite() {
+        let huge = "9".repeat(400);
+        assert_eq!(parse_secs(&huge), None);
+        assert_eq!(parse_secs(&format!("{huge}d")), None);
     }
 }

@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use rightsize_policy::seed::MIB;
 use serde_json::{Value, json};
 
 use super::observe::Tally;
-
-const MIB: f64 = 1_048_576.0;
 
 fn mib(b: f64) -> String {
     format!("{:.0} MiB", b / MIB)

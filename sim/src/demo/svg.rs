@@ -3,6 +3,8 @@
 //! (`evaluate::svg`): three lines per panel do not justify a plotting crate.
 use std::fmt::Write as _;
 
+use rightsize_policy::seed::MIB;
+
 use super::observe::{Point, Tally};
 use crate::evaluate::svg::{COLOURS, Grid, panel_frame};
 
@@ -14,7 +16,6 @@ const TOP: f64 = 30.0;
 const BOTTOM: f64 = 46.0;
 const COLUMNS: usize = 2;
 const TITLE_H: f64 = 40.0;
-const MIB: f64 = 1_048_576.0;
 /// Horizontal ticks per panel.
 const TICKS: usize = 4;
 

@@ -1,3 +1,6 @@
+//! Writer-state tests: merging, absorbing shards read back, growth, garbage collection and
+//! which shards each flush policy writes, all without I/O.
+
 use super::*;
 use crate::shard::decode_shard;
 use rightsize_policy::profile::UsageProfile;
