@@ -104,7 +104,8 @@ fn container_reason(st: &Value) -> Option<String> {
 /// Pod cells: Name, Ready, Status, Restarts, Age, IP, Node, Nominated Node, Readiness Gates.
 /// Init containers are taken into account as `printPod` does for the common cases (a failed or
 /// waiting init container shows `Init:<reason>`, a pending one `Init:N/M`; started sidecars
-/// count as containers).
+/// count as containers). RESTARTS counts the init containers' restarts while the pod
+/// initializes, then the sidecars' and the app containers' (kubectl 1.33 `printPod`).
 pub fn pod(o: &Value) -> Vec<Value> {
     let empty = Vec::new();
     let arr = |p: &str| o.pointer(p).and_then(Value::as_array).unwrap_or(&empty);
@@ -132,7 +133,19 @@ pub fn pod(o: &Value) -> Vec<Value> {
         .filter(|c| c["restartPolicy"] == "Always")
         .count();
     let mut sidecars_ready = 0;
+    // Restarts of the init containers looked at (printPod stops at the first unfinished one);
+    // once the pod is initialized only the sidecars' restarts are kept.
+    let (mut init_restarts, mut init_last) = (0, None);
+    let (mut sidecar_restarts, mut sidecar_last) = (0, None);
     for (i, st) in arr("/status/initContainerStatuses").iter().enumerate() {
+        let count = st["restartCount"].as_i64().unwrap_or(0);
+        let finished = util::parse_rfc3339(s(st, "/lastState/terminated/finishedAt"));
+        init_restarts += count;
+        init_last = init_last.max(finished);
+        if is_sidecar(st) {
+            sidecar_restarts += count;
+            sidecar_last = sidecar_last.max(finished);
+        }
         let term = st.pointer("/state/terminated");
         if term.is_some_and(|t| t["exitCode"].as_i64() == Some(0)) {
             continue;
@@ -155,9 +168,11 @@ pub fn pod(o: &Value) -> Vec<Value> {
         .iter()
         .any(|c| c["type"] == "Initialized" && c["status"] == "True");
     let mut ready = sidecars_ready;
-    let mut restarts = 0;
-    let mut last_restart: Option<i64> = None;
+    let mut restarts = init_restarts;
+    let mut last_restart: Option<i64> = init_last;
     if !initializing || initialized {
+        restarts = sidecar_restarts;
+        last_restart = sidecar_last;
         let mut has_running = false;
         for st in arr("/status/containerStatuses").iter().rev() {
             restarts += st["restartCount"].as_i64().unwrap_or(0);

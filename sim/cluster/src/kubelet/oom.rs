@@ -156,6 +156,7 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
             if init_failed {
                 // A failed init container under `restartPolicy: Never` fails the pod ("Init Containers").
                 p["status"]["phase"] = json!("Failed");
+                super::no_restart::stop_sidecars(p);
             } else if never {
                 super::no_restart::settle_phase(p);
             }

@@ -122,3 +122,28 @@ fn node_and_event_cells() {
     assert_eq!(c[6], "killed");
     assert_eq!(c[8], 2);
 }
+
+#[test]
+fn restarts_count_init_containers_while_initializing_then_sidecars_and_apps() {
+    let ago = |secs: i64| util::rfc3339_at(util::unix_now() - secs);
+    let mut p = pod_with(json!([{"name": "a", "ready": true, "restartCount": 1,
+        "state": {"running": {}}, "lastState": {"terminated": {"finishedAt": ago(600)}}}]));
+    p["spec"]["initContainers"] =
+        json!([{"name": "setup"}, {"name": "proxy", "restartPolicy": "Always"}]);
+    p["status"]["initContainerStatuses"] = json!([
+        {"name": "setup", "restartCount": 3, "state": {"terminated": {"exitCode": 0}},
+            "lastState": {"terminated": {"finishedAt": ago(60)}}},
+        {"name": "proxy", "restartCount": 2, "started": true, "ready": true,
+            "state": {"running": {}}, "lastState": {"terminated": {"finishedAt": ago(300)}}}]);
+    p["status"]["conditions"] = json!([{"type": "Initialized", "status": "True"}]);
+    // Initialized: the plain init container's restarts (and its newer finish) no longer count.
+    assert_eq!(pod(&p)[3], json!("3 (5m ago)"));
+
+    // Still initializing: the restarts of the init containers looked at, the app's not at all.
+    p["status"]["conditions"] = json!([{"type": "Initialized", "status": "False"}]);
+    p["status"]["initContainerStatuses"][0]["state"] =
+        json!({"waiting": {"reason": "CrashLoopBackOff"}});
+    let cells = pod(&p);
+    assert_eq!(cells[2], json!("Init:CrashLoopBackOff"));
+    assert_eq!(cells[3], json!("3 (60s ago)"));
+}
