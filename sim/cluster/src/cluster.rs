@@ -382,8 +382,7 @@ impl SimCluster {
 
     /// Number of stored objects of a resource (e.g. `("", "pods")`), for benchmarks and tests.
     pub fn object_count(&self, group: &str, plural: &str) -> usize {
-        resources::RESOURCES
-            .iter()
+        resources::all()
             .find(|r| r.group == group && r.plural == plural && !r.is_virtual())
             .map_or(0, |d| self.cluster.store.count(d))
     }

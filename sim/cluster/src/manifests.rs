@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::cluster::SimCluster;
 use crate::error::Error;
-use crate::resources::RESOURCES;
+use crate::resources;
 use crate::util;
 
 /// The objects of a multi-document YAML text (empty documents and comments skipped).
@@ -38,8 +38,7 @@ impl SimCluster {
             let kind = util::str_at(obj, "kind");
             let name = util::str_at(obj, "metadata.name");
             let what = format!("{kind} {name:?}");
-            let def = RESOURCES
-                .iter()
+            let def = resources::all()
                 .find(|r| r.api_version() == av && r.kind == kind && !r.is_virtual())
                 .ok_or_else(|| Error::CreateObject {
                     what: what.clone(),

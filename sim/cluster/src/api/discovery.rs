@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::config::KubeVersion;
-use crate::resources::{self, RESOURCES, ResourceDef};
+use crate::resources::{self, ResourceDef};
 
 /// `/version` (`version.Info`).
 pub fn version(v: KubeVersion) -> Value {
@@ -115,10 +115,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         return None;
     }
     let mut list = Vec::new();
-    for r in RESOURCES
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-    {
+    for r in resources::all().filter(|r| r.group == group && r.version == version) {
         list.push(resource_entry(r));
         for s in r.subresources {
             list.push(sub_entry(r, s));

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value, json};
 
 use crate::config::KubeVersion;
-use crate::resources::{self, RESOURCES};
+use crate::resources;
 
 /// The component schemas, parsed once.
 pub fn schemas() -> &'static Map<String, Value> {
@@ -80,7 +80,7 @@ pub fn group_version(path: &str, version: KubeVersion) -> Option<Value> {
         .into_iter()
         .find(|(g, v)| gv_path(g, v) == path.trim_matches('/'))?;
     let mut paths = serde_json::Map::new();
-    for r in RESOURCES.iter().filter(|r| {
+    for r in resources::all().filter(|r| {
         r.group == group && r.version == ver && !r.is_virtual() && r.verbs.contains(&"patch")
     }) {
         let scope = if r.namespaced {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{ListOptions, is_events_v1, present, storage_def_of};
 use crate::error::ApiResult;
-use crate::resources::{RESOURCES, ResourceDef};
+use crate::resources::{self, ResourceDef};
 use crate::state::Cluster;
 use crate::util;
 
@@ -81,9 +81,7 @@ impl Cluster {
     }
 
     fn stored_namespaced() -> impl Iterator<Item = &'static ResourceDef> {
-        RESOURCES
-            .iter()
-            .filter(|r| r.namespaced && !r.is_virtual() && !is_events_v1(r))
+        resources::all().filter(|r| r.namespaced && !r.is_virtual() && !is_events_v1(r))
     }
 
     /// First phase of a namespace deletion: `deletionTimestamp` and phase `Terminating`; the
