@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::http::Method;
 
-use super::{Target, is_true};
+use super::request::{Target, is_true};
 
 impl Target {
     /// `pods`, `pods/resize`, `pods.metrics.k8s.io`: how the audit log names a resource.

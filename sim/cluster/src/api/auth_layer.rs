@@ -7,7 +7,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{Shared, json_status, parse_body, parse_query, read_body};
+use super::Shared;
+use super::request::{parse_body, parse_query, read_body};
+use super::response::json_status;
 use crate::auth::Requester;
 use crate::auth::request_info::RequestInfo;
 use crate::error::{ApiError, ApiResult};

@@ -1,6 +1,6 @@
 //! Unit tests of api: request routing and content negotiation.
 
-use super::*;
+use super::request::{check_accept, parse_path, parse_query};
 
 #[test]
 fn paths_parse_like_the_api_server() {
