@@ -2,7 +2,8 @@
 //! memory: the subresource ignores anything else, KEP-1287 §Subresource), then the cooldown
 //! annotation and an Event saying old value, new value and why. A recommendation only annotates
 //! and publishes an Event. A refusal (403 from a ResourceQuota, 422 from validation) is recorded
-//! once with an Event and never re-sent unchanged.
+//! once with an Event and never re-sent unchanged; a 422 for a memory-limit decrease also makes
+//! later plans keep memory limits, as on 1.33 ([`Context::resize_minor`]).
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,12 @@ pub async fn execute(
     if let Err(e) = sent {
         ctx.report(&e);
         ctx.metrics.resize(Outcome::Failed, up);
+        if e.refuses_limit_decrease() && ctx.learn_limit_decreases_are_refused() {
+            tracing::warn!(
+                reported_minor = ctx.minor,
+                "the API server refuses memory-limit decreases as Kubernetes 1.33 does although /version reported a newer minor (a control plane mid-upgrade?): resizes keep memory limits from now on"
+            );
+        }
         if e.is_refusal() {
             ctx.state().refused.insert(refusal_key);
             let note = format!(

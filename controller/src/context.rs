@@ -5,7 +5,7 @@
 //! under the lock, API calls after it is released.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
@@ -88,6 +88,10 @@ pub struct Context {
     pub leader: watch::Receiver<bool>,
     /// The API server's minor version (`/version`).
     pub minor: u32,
+    /// Set when the API server refused a memory-limit decrease as 1.33 validation does although
+    /// `/version` said otherwise (a control plane mid-upgrade: the version skew policy lets HA
+    /// kube-apiservers differ by a minor version). From then on resizes follow the 1.33 rules.
+    limit_decrease_refused: AtomicBool,
     pub ready: Arc<AtomicBool>,
     state: Mutex<State>,
 }
@@ -119,6 +123,7 @@ impl Context {
             history,
             leader,
             minor,
+            limit_decrease_refused: AtomicBool::new(false),
             ready: Arc::new(AtomicBool::new(false)),
             state: Mutex::new(State::new(sizers)),
         }
@@ -126,6 +131,22 @@ impl Context {
 
     pub fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The minor version whose resize rules plans follow: the reported one, or 33 once the
+    /// API server has refused a memory-limit decrease.
+    pub fn resize_minor(&self) -> u32 {
+        if self.limit_decrease_refused.load(Ordering::Relaxed) {
+            self.minor.min(33)
+        } else {
+            self.minor
+        }
+    }
+
+    /// Follow the 1.33 resize rules from now on (see [`Self::resize_minor`]); `true` the first
+    /// time.
+    pub fn learn_limit_decreases_are_refused(&self) -> bool {
+        !self.limit_decrease_refused.swap(true, Ordering::Relaxed) && self.minor > 33
     }
 
     pub fn is_leader(&self) -> bool {

@@ -67,7 +67,7 @@ pub fn bounds(ctx: &Context, pod: &Pod) -> Bounds {
     Bounds {
         largest_node,
         pod_node,
-        minor: ctx.minor,
+        minor: ctx.resize_minor(),
         allow_restart: ctx.settings.controller.allow_restart_resize,
     }
 }

@@ -160,7 +160,22 @@ impl Error {
     pub fn is_refusal(&self) -> bool {
         matches!(self.api_status(), Some(403 | 422))
     }
+
+    /// A resize refused because it lowers a memory limit: 1.33 validation
+    /// (`validateContainerResize`, PR #130183) answers 422 with this message.
+    pub fn refuses_limit_decrease(&self) -> bool {
+        match self {
+            Self::PatchResize {
+                source: kube::Error::Api(status),
+                ..
+            } => status.code == 422 && status.message.contains(LIMIT_DECREASE_MESSAGE),
+            _ => false,
+        }
+    }
 }
+
+/// What 1.33's API validation says of a memory-limit decrease without a RestartContainer policy.
+pub const LIMIT_DECREASE_MESSAGE: &str = "memory limits cannot be decreased";
 
 /// The error with its whole chain of causes on one line, for logs and Event notes.
 pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -167,7 +167,7 @@ async fn lower(ctx: &Context, pod: &Pod, why: &str, halfway: bool) {
     let bounds = Bounds {
         largest_node,
         pod_node,
-        minor: ctx.minor,
+        minor: ctx.resize_minor(),
         allow_restart: true,
     };
     for (c, init) in pods::resizable_containers(pod) {

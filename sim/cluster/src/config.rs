@@ -113,6 +113,11 @@ pub struct SimConfig {
     pub metrics_token: String,
     /// Serve a kube-state-metrics-compatible text endpoint (plain HTTP) here (`None`: not served).
     pub kube_state_metrics_listen: Option<SocketAddr>,
+    /// What `/version` answers, when it differs from [`Self::version`] (whose rules every
+    /// request follows): a control plane in the middle of an upgrade, where a client read
+    /// `/version` from an upgraded kube-apiserver and its later writes land on one not yet
+    /// upgraded (the version skew policy lets HA kube-apiservers differ by one minor version).
+    pub reported_version: Option<KubeVersion>,
 }
 
 impl Default for SimConfig {
@@ -132,6 +137,7 @@ impl Default for SimConfig {
             metrics_server_listen: None,
             metrics_token: DEFAULT_METRICS_TOKEN.to_owned(),
             kube_state_metrics_listen: None,
+            reported_version: None,
         }
     }
 }

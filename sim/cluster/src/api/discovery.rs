@@ -6,11 +6,13 @@
 
 use serde_json::{Value, json};
 
-use crate::config::KubeVersion;
+use crate::config::SimConfig;
 use crate::resources::{self, ResourceDef};
 
-/// `/version` (`version.Info`).
-pub fn version(v: KubeVersion) -> Value {
+/// `/version` (`version.Info`): the version the cluster follows, or the one it is configured to
+/// report instead ([`SimConfig::reported_version`]).
+pub fn version(config: &SimConfig) -> Value {
+    let v = config.reported_version.unwrap_or(config.version);
     json!({
         "major": "1",
         "minor": v.minor().to_string(),
@@ -129,4 +131,24 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
     Some(
         json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::KubeVersion;
+
+    #[test]
+    fn version_reports_the_rules_followed_unless_told_to_report_another() {
+        let mut config = SimConfig {
+            version: KubeVersion::V1_33,
+            ..SimConfig::default()
+        };
+        assert_eq!(version(&config)["minor"], "33");
+        assert_eq!(version(&config)["gitVersion"], "v1.33.0-rightsize-sim");
+        config.reported_version = Some(KubeVersion::V1_34);
+        assert_eq!(version(&config)["minor"], "34");
+        // The rules followed stay those of `version` (the resize validation reads it).
+        assert_eq!(config.version.minor(), 33);
+    }
 }

@@ -42,29 +42,55 @@ type Shared = Arc<Cluster>;
 /// Build the router for one cluster.
 pub fn router(cluster: Shared) -> Router {
     Router::new()
-        .route("/version", get(|State(c): State<Shared>| async move { json_ok(&discovery::version(c.config.version)) }))
+        .route(
+            "/version",
+            get(|State(c): State<Shared>| async move { json_ok(&discovery::version(&c.config)) }),
+        )
         // The official Python client asks `/version/`; the real server answers it the same.
-        .route("/version/", get(|State(c): State<Shared>| async move { json_ok(&discovery::version(c.config.version)) }))
+        .route(
+            "/version/",
+            get(|State(c): State<Shared>| async move { json_ok(&discovery::version(&c.config)) }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/livez", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ok" }))
-        .route("/api", get(|State(c): State<Shared>| async move { json_ok(&discovery::core_versions(&c.server_address())) }))
+        .route(
+            "/api",
+            get(|State(c): State<Shared>| async move {
+                json_ok(&discovery::core_versions(&c.server_address()))
+            }),
+        )
         .route("/apis", get(|| async { json_ok(&discovery::group_list()) }))
-        .route("/api/v1", get(|| async { json_or_404(discovery::resource_list("", "v1")) }))
-        .route("/apis/{group}", get(|Path(g): Path<String>| async move { json_or_404(discovery::group(&g)) }))
+        .route(
+            "/api/v1",
+            get(|| async { json_or_404(discovery::resource_list("", "v1")) }),
+        )
+        .route(
+            "/apis/{group}",
+            get(|Path(g): Path<String>| async move { json_or_404(discovery::group(&g)) }),
+        )
         .route(
             "/apis/{group}/{version}",
-            get(|Path((g, v)): Path<(String, String)>| async move { json_or_404(discovery::resource_list(&g, &v)) }),
+            get(|Path((g, v)): Path<(String, String)>| async move {
+                json_or_404(discovery::resource_list(&g, &v))
+            }),
         )
         .route("/openapi/v3", get(|| async { json_ok(&openapi::root()) }))
         .route(
             "/openapi/v3/{*path}",
-            get(|State(c): State<Shared>, Path(p): Path<String>| async move { json_or_404(openapi::group_version(&p, c.config.version)) }),
+            get(
+                |State(c): State<Shared>, Path(p): Path<String>| async move {
+                    json_or_404(openapi::group_version(&p, c.config.version))
+                },
+            ),
         )
         .route("/api/v1/{*rest}", any(core_handler))
         .route("/apis/{group}/{version}/{*rest}", any(group_handler))
         .fallback(|| async { ApiError::no_route() })
-        .layer(axum::middleware::from_fn_with_state(cluster.clone(), auth_layer::authenticate_and_authorize))
+        .layer(axum::middleware::from_fn_with_state(
+            cluster.clone(),
+            auth_layer::authenticate_and_authorize,
+        ))
         .with_state(cluster)
 }
 
