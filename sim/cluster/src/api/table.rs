@@ -17,7 +17,9 @@ pub(super) fn age(obj: &Value) -> String {
 }
 
 /// A column; `priority` 1 is shown by kubectl only with `-o wide`.
-fn col_p(name: &str, ty: &str, priority: u8) -> Value {
+/// A column definition as printers.go writes them: only `Name` has a format (`name`); a
+/// `Created At` column is of type `date` without one.
+pub(super) fn col_p(name: &str, ty: &str, priority: u8) -> Value {
     let format = if name == "Name" { "name" } else { "" };
     json!({"name": name, "type": ty, "format": format, "description": "", "priority": priority})
 }

@@ -6,17 +6,9 @@
 
 use serde_json::{Value, json};
 
+use super::table::col_p as col;
 use crate::resources::{RBAC_GROUP, ResourceDef};
 use crate::util;
-
-fn col(name: &str, ty: &str, priority: u8) -> Value {
-    let format = match name {
-        "Name" => "name",
-        "Created At" => "date",
-        _ => "",
-    };
-    json!({"name": name, "type": ty, "format": format, "description": "", "priority": priority})
-}
 
 /// Columns for `def`, if it is one of these kinds.
 pub fn columns(def: &ResourceDef) -> Option<Vec<Value>> {
@@ -189,4 +181,22 @@ pub fn cells(def: &ResourceDef, o: &Value, age: &str) -> Option<Vec<Value>> {
         ],
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources;
+
+    #[test]
+    fn created_at_is_a_date_column_without_a_format_as_in_printers_go() {
+        let roles = resources::all()
+            .find(|d| d.group == RBAC_GROUP && d.plural == "roles")
+            .expect("roles are served");
+        let cols = columns(roles).expect("a Role table");
+        assert_eq!(cols[0]["format"], "name");
+        assert_eq!(cols[1]["name"], "Created At");
+        assert_eq!(cols[1]["type"], "date");
+        assert_eq!(cols[1]["format"], "");
+    }
 }
