@@ -6,31 +6,21 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::SystemTime;
 
-use common::{deploy_dir, kubectl_present, namespace, sim_with_webhook, spec};
+use common::{deploy_dir, namespace, sim_with_webhook, spec};
 use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use rightsize_certs::reconcile;
+use rightsize_sim_cluster::testing::kubectl::{self, ok, run_in};
 use serde_json::json;
 
 #[test]
 fn kustomize_builds_deploy_offline() {
-    if !kubectl_present() {
+    if !kubectl::required("the deploy/ kustomize build") {
         return;
     }
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(deploy_dir())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = kubectl::kustomize(&deploy_dir());
     for kind in [
         "MutatingWebhookConfiguration",
         "CronJob",
@@ -56,7 +46,7 @@ async fn pod(pods: &Api<Pod>, name: &str, annotations: serde_json::Value) -> boo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_webhook_configuration_works_once_certs_has_run() {
-    if !kubectl_present() {
+    if !kubectl::required("the deploy/ webhook configuration test") {
         return;
     }
     let (sim, client, tls) = sim_with_webhook().await;
@@ -64,24 +54,9 @@ async fn deploy_webhook_configuration_works_once_certs_has_run() {
     sim.write_kubeconfig(&dir.path().join("kubeconfig"))
         .unwrap();
     let manifest = deploy_dir().join("base/mutatingwebhookconfiguration.yaml");
-    let out = tokio::task::spawn_blocking({
-        let dir = dir.path().to_path_buf();
-        move || {
-            Command::new("kubectl")
-                .arg(format!("--kubeconfig={}", dir.join("kubeconfig").display()))
-                .args(["create", "-f"])
-                .arg(&manifest)
-                .env("HOME", &dir)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    ok(
+        &run_in(dir.path(), &["create", "-f", &manifest.to_string_lossy()]).await,
+        "kubectl create -f deploy/'s MutatingWebhookConfiguration",
     );
 
     reconcile(&client, &spec(), SystemTime::now())

@@ -6,25 +6,23 @@ mod common;
 
 use std::process::Command;
 
-use common::{deploy_dir, kubectl_present};
+use common::deploy_dir;
+use rightsize_sim_cluster::testing::{kubectl, needs};
 use serde_json::json;
 
 /// `kubectl kustomize deploy/` as JSON objects (YAML read by PyYAML, which the manifest schema
 /// check of CI, `kubernetes-validate`, installs too).
 fn built_objects() -> Option<Vec<serde_json::Value>> {
-    if !kubectl_present() {
+    if !kubectl::required("the deploy/ RBAC and hardening checks")
+        || !needs::require(
+            needs::tool_runs("python3", &["-c", "import yaml"]),
+            "python3 with PyYAML",
+            "the deploy/ RBAC and hardening checks",
+        )
+    {
         return None;
     }
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(deploy_dir())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let rendered = kubectl::kustomize(&deploy_dir());
     let mut py = Command::new("python3")
         .args([
             "-c",
@@ -32,14 +30,20 @@ fn built_objects() -> Option<Vec<serde_json::Value>> {
         ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("python3 runs");
     use std::io::Write as _;
-    py.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    py.stdin
+        .take()
+        .unwrap()
+        .write_all(rendered.as_bytes())
+        .unwrap();
     let converted = py.wait_with_output().unwrap();
     assert!(
         converted.status.success(),
-        "python3 with PyYAML is needed to read deploy/"
+        "PyYAML could not read `kubectl kustomize deploy/`: {}",
+        String::from_utf8_lossy(&converted.stderr)
     );
     Some(serde_json::from_slice(&converted.stdout).unwrap())
 }

@@ -6,20 +6,13 @@
 //! refused. The process is killed at the end, or when the test fails. Skipped, loudly, where
 //! kubectl is not installed.
 
-#[path = "../cluster/tests/common/kubectl.rs"]
-mod kubectl;
-#[path = "../cluster/tests/common/needs.rs"]
-mod needs;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use kubectl::{DEPLOYMENT, big_configmap, ok, refused};
+use rightsize_sim_cluster::testing::fixtures::{DEPLOYMENT, big_configmap};
+use rightsize_sim_cluster::testing::kubectl::{self, ok, refused};
+use rightsize_sim_cluster::testing::{WAIT, poll_blocking};
 use serde_json::Value;
-
-/// Bound of every wait (server start, pods running, metrics).
-const WAIT: Duration = Duration::from_secs(30);
 
 /// The running `rightsize-sim apiserver`; killed when dropped, so a failing test stops it too.
 struct Apiserver {
@@ -46,38 +39,36 @@ impl Apiserver {
     }
 
     fn logs(&self) -> String {
-        let read = |n: &str| std::fs::read_to_string(self.dir.join(n)).unwrap_or_default();
-        format!(
-            "stdout:\n{}\nstderr:\n{}",
-            read("stdout.log"),
-            read("stderr.log")
-        )
+        logs_in(&self.dir)
     }
 
     /// Wait for the kubeconfig (written atomically once the port is bound); its server URL.
     fn wait_ready(&mut self) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("rightsize-sim exited early ({status}); {}", self.logs());
+        let (child, dir) = (&mut self.child, &self.dir);
+        let url = poll_blocking(WAIT, || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("rightsize-sim exited early ({status}); {}", logs_in(dir));
             }
-            if let Ok(k) = std::fs::read_to_string(self.dir.join("kubeconfig"))
-                && let Some(url) = k.lines().find_map(|l| l.trim().strip_prefix("server: "))
-            {
-                return url.to_string();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no kubeconfig after {WAIT:?}; {}",
-                self.logs()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            let k = std::fs::read_to_string(dir.join("kubeconfig")).ok()?;
+            let url = k.lines().find_map(|l| l.trim().strip_prefix("server: "))?;
+            Some(url.to_string())
+        });
+        url.unwrap_or_else(|| panic!("no kubeconfig after {WAIT:?}; {}", self.logs()))
     }
 
     fn kubectl(&self, args: &[&str]) -> std::process::Output {
         kubectl::run(&self.dir.join("kubeconfig"), &self.dir, args)
     }
+}
+
+/// What the server wrote to stdout and stderr in `dir`.
+fn logs_in(dir: &Path) -> String {
+    let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap_or_default();
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        read("stdout.log"),
+        read("stderr.log")
+    )
 }
 
 impl Drop for Apiserver {
@@ -87,20 +78,10 @@ impl Drop for Apiserver {
     }
 }
 
-/// Poll `f` every 200 ms until it returns `Some`, failing after [`WAIT`].
-fn eventually<T>(what: &str, server: &Apiserver, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; {}",
-            server.logs()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+/// Poll `f` until it returns `Some`, failing after [`WAIT`] with the server's logs.
+fn eventually<T>(what: &str, server: &Apiserver, f: impl FnMut() -> Option<T>) -> T {
+    poll_blocking(WAIT, f)
+        .unwrap_or_else(|| panic!("timed out waiting for {what}; {}", server.logs()))
 }
 
 fn json_of(o: &std::process::Output) -> Option<Value> {

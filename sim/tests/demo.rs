@@ -4,15 +4,13 @@
 //! cluster through the kubeconfig the demo wrote (as a person would with kubectl), and Ctrl-C
 //! (SIGINT) stops the binaries and the demo cleanly.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::needs;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams};
+use rightsize_sim_cluster::testing::{eventually_within, kubectl, needs};
 use serde_json::Value;
 
 const SIM: &str = env!("CARGO_BIN_EXE_rightsize-sim");
@@ -20,6 +18,8 @@ const SIM: &str = env!("CARGO_BIN_EXE_rightsize-sim");
 const DURATION: &str = "40";
 /// Start-up on a loaded 2-core machine plus the run itself.
 const SUMMARY_WAIT: Duration = Duration::from_secs(300);
+/// The binaries' shutdown after SIGINT.
+const EXIT_WAIT: Duration = Duration::from_secs(60);
 
 fn binaries_present() -> bool {
     let dir = Path::new(SIM).parent().unwrap();
@@ -32,7 +32,7 @@ fn binaries_present() -> bool {
 async fn demo_shows_history_admission_resizes_both_ways_an_oom_bump_and_savings() {
     // `cargo test --workspace` builds them beside rightsize-sim; the demo itself would run
     // `cargo build`, which waits on the lock the running `cargo test` holds.
-    if !needs::available(
+    if !needs::require(
         binaries_present(),
         "rightsize-certs/-webhook/-controller beside rightsize-sim (cargo build --workspace)",
         "the demo test",
@@ -56,17 +56,16 @@ async fn demo_shows_history_admission_resizes_both_ways_an_oom_bump_and_savings(
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + SUMMARY_WAIT;
-    while !json.exists() {
+    eventually_within(SUMMARY_WAIT, "the demo's summary", || {
         if let Some(status) = demo.try_wait().unwrap() {
             panic!(
                 "demo exited ({status}) before its summary:\n{}",
                 std::fs::read_to_string(&out).unwrap_or_default()
             );
         }
-        assert!(Instant::now() < deadline, "no summary in {SUMMARY_WAIT:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        std::future::ready(json.exists().then_some(()))
+    })
+    .await;
     let printed = std::fs::read_to_string(&out).unwrap();
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let n = |k: &str| {
@@ -134,14 +133,10 @@ async fn demo_shows_history_admission_resizes_both_ways_an_oom_bump_and_savings(
         .status()
         .unwrap();
     assert!(interrupted.success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = demo.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "demo still running after SIGINT");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = eventually_within(EXIT_WAIT, "the demo to exit after SIGINT", || {
+        std::future::ready(demo.try_wait().unwrap())
+    })
+    .await;
     let printed = std::fs::read_to_string(&out).unwrap();
     assert!(status.success(), "{status}\n{printed}");
     for name in ["rightsize-controller", "rightsize-webhook"] {
@@ -153,25 +148,11 @@ async fn demo_shows_history_admission_resizes_both_ways_an_oom_bump_and_savings(
 /// renders, object for object.
 #[test]
 fn demo_reader_renders_deploy_demo_as_kubectl_kustomize_does() {
-    let present = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !needs::available(present, "kubectl", "the deploy/demo rendering comparison") {
+    if !kubectl::required("the deploy/demo rendering comparison") {
         return;
     }
     let overlay = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/demo");
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(&overlay)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = kubectl::kustomize(&overlay);
     let mut theirs = rightsize_sim_cluster::manifests::parse(&text, "kubectl kustomize").unwrap();
     let mut ours = rightsize_sim::demo::manifests::render(&overlay).unwrap();
     let key = |v: &Value| format!("{}/{}", v["kind"], v["metadata"]["name"]);

@@ -7,11 +7,14 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use rightsize_sim_cluster::testing::{eventually, eventually_within};
 use rightsize_sim_cluster::{SimCluster, SimConfig};
 use support::pki::Ca;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rightsize-webhook");
+/// Bound of the shutdown after SIGTERM (`SHUTDOWN_GRACE_SECONDS` is 2 here).
+const EXIT_WAIT: Duration = Duration::from_secs(15);
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -56,15 +59,11 @@ async fn the_binary_becomes_ready_serves_metrics_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some((200, _)) = get(admin, "/readyz").await {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "never became ready");
+    eventually("the binary to become ready", || {
         assert!(child.try_wait().unwrap().is_none(), "exited early");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        async move { matches!(get(admin, "/readyz").await, Some((200, _))).then_some(()) }
+    })
+    .await;
     let (status, metrics) = get(admin, "/metrics").await.unwrap();
     assert_eq!(status, 200);
     assert!(
@@ -78,17 +77,10 @@ async fn the_binary_becomes_ready_serves_metrics_and_stops_on_sigterm() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    let exit = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let exit = eventually_within(EXIT_WAIT, "an exit after SIGTERM", || {
+        std::future::ready(child.try_wait().unwrap())
+    })
+    .await;
     assert!(exit.success(), "{exit:?}");
 }
 

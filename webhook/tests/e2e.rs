@@ -22,6 +22,7 @@ use rightsize_history::{HistoryConfig, HistoryMetrics, HistoryView, HistoryWrite
 use rightsize_policy::profile::UsageProfile;
 use rightsize_policy::quantity::Quantity;
 use rightsize_policy::workload::{WorkloadKind, WorkloadRef};
+use rightsize_sim_cluster::testing::{WAIT, eventually};
 use rightsize_sim_cluster::{SimCluster, SimConfig};
 use rightsize_webhook::admission::AdmissionConfig;
 use rightsize_webhook::app::{App, ClusterState};
@@ -38,8 +39,6 @@ const CONFIG: &str = "rightsize";
 const SERVER_NAME: &str = "rightsize-webhook.rightsize-system.svc";
 const ADMITTED: &str = "rightsize.dev/admitted";
 const MIB: f64 = 1024.0 * 1024.0;
-/// Upper bound of every wait; generous for a loaded 2-core machine.
-const WAIT: Duration = Duration::from_secs(30);
 
 /// Certificates that are always due for the next rotation step, with no settling time, so
 /// consecutive reconciles walk a whole CA renewal (as the certs crate's own test does).
@@ -143,24 +142,6 @@ fn cart_pod(template: &Pod) -> Pod {
             "resources": {"requests": {"memory": "128Mi"}, "limits": {"memory": "256Mi"}}}]}
     }))
     .unwrap()
-}
-
-async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

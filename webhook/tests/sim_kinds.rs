@@ -3,20 +3,16 @@
 //! StatefulSet, DaemonSet, Job and CronJob controllers make resolve, through the policy crate's
 //! workload identity, to the workload that made them.
 
-use std::time::Duration;
-
 use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, Pod};
 use kube::api::{Api, ListParams, PostParams};
 use rightsize_policy::workload::{WorkloadKind, WorkloadRef};
+use rightsize_sim_cluster::testing::eventually;
 use rightsize_sim_cluster::{NodeConfig, RUN_FOR_ANNOTATION, SimCluster, SimConfig};
 use rightsize_webhook::admission::LimitRangeSnapshot;
 use rightsize_webhook::app::ClusterState;
 use serde_json::json;
-
-/// Upper bound of a wait (a loaded 2-core CI machine).
-const WAIT: Duration = Duration::from_secs(20);
 
 #[tokio::test]
 async fn a_limit_range_created_in_the_sim_reaches_the_webhook_watch() {
@@ -35,18 +31,11 @@ async fn a_limit_range_created_in_the_sim_reaches_the_webhook_watch() {
         .unwrap();
     let expected = LimitRangeSnapshot::from_limit_ranges([&stored]);
     assert!(expected.container_memory.max.is_some());
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    eventually("the webhook's watch to see the LimitRange", || {
         let seen = state.limit_ranges.get().get("default").copied();
-        if seen == Some(expected) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the webhook's watch never saw the LimitRange: {seen:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        std::future::ready((seen == Some(expected)).then_some(()))
+    })
+    .await;
 }
 
 fn template(app: &str, restart: &str) -> serde_json::Value {
@@ -57,18 +46,14 @@ fn template(app: &str, restart: &str) -> serde_json::Value {
 
 /// The first pod labelled `app=<app>`, waiting for the controller to make it.
 async fn first_pod(pods: &Api<Pod>, app: &str) -> Pod {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    eventually(&format!("a pod for {app}"), || async {
         let l = pods
             .list(&ListParams::default().labels(&format!("app={app}")))
             .await
             .unwrap();
-        if let Some(p) = l.items.into_iter().next() {
-            return p;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no pod for {app}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        l.items.into_iter().next()
+    })
+    .await
 }
 
 #[tokio::test]

@@ -170,19 +170,3 @@ pub async fn sim_with_webhook() -> (SimCluster, kube::Client, RustlsConfig) {
 pub fn deploy_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
 }
-
-/// Whether kubectl is installed; a loud skip notice when not, a failure under CI.
-pub fn kubectl_present() -> bool {
-    let present = std::process::Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required in CI"
-        );
-        eprintln!("\n\n*** SKIPPED: kubectl is not installed; deploy/ was not checked ***\n\n");
-    }
-    present
-}

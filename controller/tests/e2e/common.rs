@@ -3,9 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use k8s_openapi::api::events::v1::Event;
@@ -17,8 +15,8 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Upper bound of every wait; generous for a loaded 2-core CI machine.
-pub const WAIT: Duration = Duration::from_secs(30);
+/// The shared polling helper and its bound (`rightsize_sim_cluster::testing`), for every scenario.
+pub use rightsize_sim_cluster::testing::{WAIT, eventually};
 pub const NS: &str = "shop";
 pub const OWN_NS: &str = "rightsize-system";
 pub const MI: f64 = 1_048_576.0;
@@ -180,24 +178,6 @@ pub async fn create(client: &Client, pod: &Pod) -> Api<Pod> {
         .await
         .expect("pod created");
     api
-}
-
-/// Poll `f` every 100 ms until it returns `Some`, failing after [`WAIT`].
-pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Bytes of a quantity string.

@@ -51,6 +51,8 @@ mod resources;
 mod selector;
 mod state;
 mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod tls;
 mod util;
 

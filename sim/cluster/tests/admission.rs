@@ -9,13 +9,14 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{start, status_of};
 use axum::{Json, Router, extract::State, routing::post};
 use base64::Engine;
-use common::{WAIT, eventually, start, status_of};
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use rightsize_sim_cluster::testing::{WAIT, eventually};
 use serde_json::{Value, json};
 
 #[derive(Default)]

@@ -11,19 +11,8 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::kubectl::{self, ok, refused};
 use common::start;
-
-async fn run(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        kubectl::run(&dir.join("kubeconfig"), &dir, &args)
-    })
-    .await
-    .unwrap()
-}
+use rightsize_sim_cluster::testing::kubectl::{self, ok, refused, run_in as run};
 
 /// `kubectl --token T <args>`.
 async fn as_token(dir: &Path, token: &str, args: &[&str]) -> Output {

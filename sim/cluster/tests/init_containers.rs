@@ -6,9 +6,10 @@
 
 mod common;
 
-use common::{eventually, start};
+use common::start;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use kube::api::{Api, PostParams};
+use rightsize_sim_cluster::testing::eventually;
 use serde_json::{Value, json};
 
 fn pod(name: &str, policy: &str, annotations: Value, init: Value) -> Pod {

@@ -7,8 +7,10 @@
 
 mod common;
 
-use common::kubectl::{self, DEPLOYMENT, big_configmap, ok, refused};
-use common::{eventually, kubectl_in as run, start};
+use common::start;
+use rightsize_sim_cluster::testing::fixtures::{DEPLOYMENT, big_configmap};
+use rightsize_sim_cluster::testing::kubectl::{self, ok, refused};
+use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_typed_create_commands_apply_and_delete() {

@@ -11,8 +11,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::kubectl::{self, ok};
-use common::{eventually, kubectl_in as run, start};
+use common::start;
+use rightsize_sim_cluster::testing::kubectl::{self, ok};
+use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 use serde_json::Value;
 
 /// The kustomization under test and the objects its change step edits.

@@ -7,8 +7,9 @@
 
 mod common;
 
-use common::kubectl::{self, ok};
-use common::{eventually, kubectl_in as run, start};
+use common::start;
+use rightsize_sim_cluster::testing::kubectl::{self, ok};
+use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 use serde_json::Value;
 
 /// A pod whose single container uses `usage` against a 100Mi limit.

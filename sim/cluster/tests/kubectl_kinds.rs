@@ -6,8 +6,9 @@
 
 mod common;
 
-use common::kubectl::{self, ok, refused, run_in as run};
-use common::{eventually, start};
+use common::start;
+use rightsize_sim_cluster::testing::eventually;
+use rightsize_sim_cluster::testing::kubectl::{self, ok, refused, run_in as run};
 
 const MANIFEST: &str = r#"
 apiVersion: v1

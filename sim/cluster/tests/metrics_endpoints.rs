@@ -12,6 +12,7 @@ use rightsize_sim_cluster::SimConfig;
 use serde_json::{Value, json};
 
 use common::*;
+use rightsize_sim_cluster::testing::eventually;
 
 fn config() -> SimConfig {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));

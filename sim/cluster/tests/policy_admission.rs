@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::{eventually, start_with, status_of};
+use common::{start_with, status_of};
 use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota};
 use kube::api::{Api, Patch, PatchParams, PostParams};
+use rightsize_sim_cluster::testing::eventually;
 use rightsize_sim_cluster::{NodeConfig, SimConfig};
 use serde_json::{Value, json};
 

@@ -4,9 +4,10 @@
 
 mod common;
 
-use common::{eventually, start_with};
+use common::start_with;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams, PostParams};
+use rightsize_sim_cluster::testing::eventually;
 use rightsize_sim_cluster::{NodeConfig, SimConfig};
 use serde_json::json;
 

@@ -6,12 +6,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::kubectl::{self, ok, refused};
-use common::{eventually, kubectl_in as run, start, status_of};
+use common::{start, status_of};
 use futures_util::StreamExt;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+use rightsize_sim_cluster::testing::kubectl::{self, ok, refused};
+use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 use serde_json::json;
 
 async fn namespace(client: &kube::Client, name: &str) {
@@ -205,7 +206,7 @@ async fn secret_watch_sees_adds_and_modifications() {
     .unwrap();
     let mut seen = Vec::new();
     while seen.len() < 2 {
-        let ev = tokio::time::timeout(common::WAIT, stream.next())
+        let ev = tokio::time::timeout(rightsize_sim_cluster::testing::WAIT, stream.next())
             .await
             .expect("watch event in time")
             .expect("stream open")

@@ -12,9 +12,9 @@ mod common;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+use common::{start_with, status_of};
 use axum::{Json, Router, routing::post};
 use base64::Engine;
-use common::{start_with, status_of};
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
 use kube::api::{Api, DeleteParams, PostParams};

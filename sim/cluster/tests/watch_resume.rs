@@ -5,12 +5,13 @@
 
 mod common;
 
-use common::{WAIT, start, start_with};
+use common::{start, start_with};
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, PostParams, WatchEvent, WatchParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use rightsize_sim_cluster::SimConfig;
+use rightsize_sim_cluster::testing::WAIT;
 use serde_json::json;
 
 fn cm(name: &str) -> ConfigMap {

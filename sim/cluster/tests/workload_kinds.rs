@@ -5,12 +5,13 @@
 
 mod common;
 
-use common::{eventually, start_with, status_of};
+use common::{start_with, status_of};
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use rightsize_sim_cluster::testing::eventually;
 use rightsize_sim_cluster::{NodeConfig, RUN_FOR_ANNOTATION, SimConfig};
 use serde_json::{Value, json};
 

@@ -4,13 +4,14 @@
 
 mod common;
 
-use common::{eventually, start_with, status_of};
+use common::{start_with, status_of};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod, PodCondition};
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch,
     PatchParams, PostParams,
 };
+use rightsize_sim_cluster::testing::eventually;
 use rightsize_sim_cluster::{KubeVersion, NodeConfig, SimCluster, SimConfig};
 use serde_json::{Value, json};
 

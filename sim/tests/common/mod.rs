@@ -29,13 +29,14 @@ pub fn bundled_traces() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/traces")
 }
 
-#[path = "../../cluster/tests/common/needs.rs"]
-pub mod needs;
+/// Environment variable that points the tests at another copy of the development set (also how
+/// a missing one is shown failing under CI: `RIGHTSIZE_SHARED_TRACES=/nonexistent CI=true`).
+pub const SHARED_TRACES_ENV: &str = "RIGHTSIZE_SHARED_TRACES";
 
 /// Where the development set is: `$RIGHTSIZE_SHARED_TRACES`, else `../shared/traces` beside
 /// the repository.
 pub fn shared_traces_dir() -> PathBuf {
-    std::env::var_os(needs::SHARED_TRACES_ENV).map_or_else(
+    std::env::var_os(SHARED_TRACES_ENV).map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces"),
         PathBuf::from,
     )
@@ -46,7 +47,7 @@ pub fn shared_traces_dir() -> PathBuf {
 pub fn shared_traces(what: &str) -> Option<PathBuf> {
     let dir = shared_traces_dir();
     let present = dir.join("REFERENCE.json").is_file();
-    needs::available(
+    rightsize_sim_cluster::testing::needs::require(
         present,
         &format!("{} (the development set)", dir.display()),
         what,

@@ -9,7 +9,7 @@ mod requests;
 
 use std::collections::BTreeMap;
 
-use common::{WAIT, start, status_of};
+use common::{start, status_of};
 use futures_util::StreamExt;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ObjectReference};
@@ -17,6 +17,7 @@ use k8s_openapi::api::events::v1::Event as EventV1;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
+use rightsize_sim_cluster::testing::WAIT;
 use serde_json::json;
 
 fn cm(name: &str, data: &[(&str, &str)]) -> ConfigMap {

@@ -12,7 +12,8 @@ use kube::runtime::watcher;
 use serde_json::json;
 
 use crate::cm;
-use crate::common::{WAIT, start, status_of};
+use crate::common::{start, status_of};
+use rightsize_sim_cluster::testing::WAIT;
 
 /// Raw HTTP checks of error bodies, without a Kubernetes client in the way.
 #[tokio::test]

@@ -1,31 +1,33 @@
-//! Running the real kubectl against a simulated cluster. Shared by this crate's kubectl test and
-//! the `rightsize-sim apiserver` test in `sim/tests/` (included there by path), so both drive
-//! kubectl the same way. Blocking: async callers wrap [`run`] in `spawn_blocking`.
-
-#![allow(dead_code)]
+//! Running the real kubectl in tests: against a simulated cluster through a kubeconfig, or
+//! offline (`kubectl kustomize`). Blocking: async callers use [`run_in`], which runs kubectl on a
+//! blocking thread. Whether kubectl is there at all goes through [`required`] (the [`needs`]
+//! rule: fails under CI, a loud skip otherwise).
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Every kubectl call is bounded by this request timeout.
+use super::needs;
+
+/// Every kubectl call against a cluster is bounded by this request timeout.
 pub const REQUEST_TIMEOUT: &str = "--request-timeout=20s";
+
+/// How a missing kubectl is named in failures and skip notices.
+const NEED: &str = "kubectl (on PATH)";
 
 /// Whether a kubectl binary is on PATH.
 pub fn present() -> bool {
-    Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    needs::tool_runs("kubectl", &["version", "--client"])
 }
 
 /// Whether `what` can run: kubectl is installed. Fails the test when it is not and `CI` is set,
-/// otherwise says loudly that `what` was skipped (`needs::available`).
+/// otherwise says loudly that `what` was skipped ([`needs::require`]).
 pub fn required(what: &str) -> bool {
-    super::needs::available(present(), "kubectl (on PATH)", what)
+    needs::require(present(), NEED, what)
 }
 
 /// Run `kubectl --kubeconfig=<kubeconfig> <args>` with `$HOME` in `home` (kubectl caches
-/// discovery and OpenAPI under `$HOME/.kube`; keep that in the test's directory).
+/// discovery and OpenAPI under `$HOME/.kube`; keep that in the test's directory) and no
+/// `KUBECONFIG` from the environment.
 pub fn run(kubeconfig: &Path, home: &Path, args: &[&str]) -> Output {
     Command::new("kubectl")
         .arg(format!("--kubeconfig={}", kubeconfig.display()))
@@ -37,7 +39,8 @@ pub fn run(kubeconfig: &Path, home: &Path, args: &[&str]) -> Output {
         .expect("kubectl runs")
 }
 
-/// [`run`] from async code: `kubeconfig` in `dir`, which is also `$HOME`; on a blocking thread.
+/// [`run`] from async code: `kubeconfig` in `dir`, which is also `$HOME`; on a blocking thread,
+/// off the async runtime's workers (which serve the simulated cluster kubectl is talking to).
 pub async fn run_in(dir: &Path, args: &[&str]) -> Output {
     let dir = dir.to_path_buf();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -47,6 +50,17 @@ pub async fn run_in(dir: &Path, args: &[&str]) -> Output {
     })
     .await
     .expect("kubectl thread")
+}
+
+/// `kubectl kustomize <dir>` (offline, no cluster): the rendered YAML; fails the test with
+/// kubectl's stderr when it does not build.
+pub fn kustomize(dir: &Path) -> String {
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl runs");
+    ok(&out, &format!("kubectl kustomize {}", dir.display()))
 }
 
 /// The stdout of a successful call; fails the test with both streams otherwise.
@@ -68,37 +82,4 @@ pub fn refused(o: &Output, what: &str) -> String {
         String::from_utf8_lossy(&o.stdout)
     );
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A Deployment of two pods with a 100 MiB constant memory profile.
-pub const DEPLOYMENT: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: frontend
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: frontend
-  template:
-    metadata:
-      labels:
-        app: frontend
-      annotations:
-        sim.rightsize.dev/memory-profile: constant:100Mi
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        resources:
-          requests: {cpu: 100m, memory: 128Mi}
-          limits: {memory: 256Mi}
-";
-
-/// A ConfigMap manifest whose data is over the 1 MiB limit (and under the 3 MiB body limit).
-pub fn big_configmap(name: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  blob: {}\n",
-        "x".repeat(1024 * 1024 + 100)
-    )
 }
