@@ -66,6 +66,7 @@ where
 
 /// [`eventually_within`] for synchronous tests (no async runtime): sleeps the thread between
 /// polls.
+#[track_caller]
 pub fn eventually_blocking<T>(wait: Duration, what: &str, f: impl FnMut() -> Option<T>) -> T {
     match poll_blocking(wait, f) {
         Some(v) => v,

@@ -21,6 +21,7 @@ pub fn present() -> bool {
 
 /// Whether `what` can run: kubectl is installed. Fails the test when it is not and `CI` is set,
 /// otherwise says loudly that `what` was skipped ([`needs::require`]).
+#[track_caller]
 pub fn required(what: &str) -> bool {
     needs::require(present(), NEED, what)
 }
@@ -54,6 +55,7 @@ pub async fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 /// `kubectl kustomize <dir>` (offline, no cluster): the rendered YAML; fails the test with
 /// kubectl's stderr when it does not build.
+#[track_caller]
 pub fn kustomize(dir: &Path) -> String {
     let out = Command::new("kubectl")
         .arg("kustomize")
@@ -64,6 +66,7 @@ pub fn kustomize(dir: &Path) -> String {
 }
 
 /// The stdout of a successful call; fails the test with both streams otherwise.
+#[track_caller]
 pub fn ok(o: &Output, what: &str) -> String {
     assert!(
         o.status.success(),
@@ -75,6 +78,7 @@ pub fn ok(o: &Output, what: &str) -> String {
 }
 
 /// The stderr of a failed call; fails the test if it succeeded.
+#[track_caller]
 pub fn refused(o: &Output, what: &str) -> String {
     assert!(
         !o.status.success(),

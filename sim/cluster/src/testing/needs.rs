@@ -24,6 +24,7 @@ fn ci_is_set(value: Option<&str>) -> bool {
 ///     return;
 /// }
 /// ```
+#[track_caller]
 pub fn require(present: bool, need: &str, what: &str) -> bool {
     match decide(present, in_ci(), need, what) {
         Decision::Run => true,

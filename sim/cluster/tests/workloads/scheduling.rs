@@ -2,9 +2,7 @@
 //! desired spec (KEP-1287 §Scheduler and API Server Interaction), so a new pod that fits beside
 //! the pod's actual allocation is scheduled instead of staying Pending.
 
-mod common;
-
-use common::start_with;
+use crate::common::start_with;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use rightsize_sim_cluster::testing::eventually;

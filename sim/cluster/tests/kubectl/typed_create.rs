@@ -5,9 +5,7 @@
 //! the `rightsize-sim apiserver` binary is in `sim/tests/apiserver_kubectl.rs`. Skipped, loudly,
 //! where kubectl is not installed.
 
-mod common;
-
-use common::start;
+use crate::common::start;
 use rightsize_sim_cluster::testing::fixtures::{DEPLOYMENT, big_configmap};
 use rightsize_sim_cluster::testing::kubectl::{self, ok, refused};
 use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};

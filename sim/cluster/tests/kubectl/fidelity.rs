@@ -5,9 +5,7 @@
 //! refused under kubectl's strict validation, `kubectl logs` answered in plain text, node conditions and addresses,
 //! `cluster-info`, and `/version/` with a trailing slash. Skipped, loudly, without kubectl.
 
-mod common;
-
-use common::start;
+use crate::common::start;
 use rightsize_sim_cluster::testing::kubectl::{self, ok};
 use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 use serde_json::Value;

@@ -4,9 +4,7 @@
 //! quota and `kubectl scale` behave as against a real server; `kubectl delete -f` removes them.
 //! Skipped, loudly, where kubectl is not installed (fails under CI).
 
-mod common;
-
-use common::start;
+use crate::common::start;
 use rightsize_sim_cluster::testing::eventually;
 use rightsize_sim_cluster::testing::kubectl::{self, ok, refused, run_in as run};
 

@@ -7,11 +7,9 @@
 //! `tests/data/kustomize` (a smaller kustomization of the same shape). Skipped, loudly, without
 //! kubectl.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::start;
+use crate::common::start;
 use rightsize_sim_cluster::testing::kubectl::{self, ok};
 use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 use serde_json::Value;

@@ -7,12 +7,11 @@
 //! another CA, a missing Service, a headless one or one without the port make the call fail:
 //! refused under `failurePolicy: Fail`, admitted unchanged under `Ignore`.
 
-mod common;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use common::{start_with, status_of};
+use crate::common::{start_with, status_of};
+use crate::webhook_server::{allow_with_patch, ca, serve};
 use axum::{Json, Router, routing::post};
 use base64::Engine;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
@@ -24,55 +23,20 @@ use serde_json::{Value, json};
 /// Adds the label `via=service` to every pod.
 async fn label(Json(review): Json<Value>) -> Json<Value> {
     let patch = json!([{"op": "add", "path": "/metadata/labels", "value": {"via": "service"}}]);
-    let patch =
-        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&patch).unwrap());
-    Json(
-        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "response": {"uid": review["request"]["uid"], "allowed": true,
-            "patchType": "JSONPatch", "patch": patch}}),
-    )
-}
-
-/// A CA (PEM) and an issuer for it.
-fn ca(name: &str) -> (String, rcgen::Issuer<'static, rcgen::KeyPair>) {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, name);
-    let cert = params.self_signed(&key).unwrap();
-    (cert.pem(), rcgen::Issuer::new(params, key))
+    allow_with_patch(&review, &patch)
 }
 
 /// Serve [`label`] over TLS with a certificate for `dns_name` from `issuer`.
-async fn serve(issuer: &rcgen::Issuer<'static, rcgen::KeyPair>, dns_name: &str) -> SocketAddr {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(vec![dns_name.to_string()])
-        .unwrap()
-        .signed_by(&key, issuer)
-        .unwrap();
-    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
-        leaf.pem().into_bytes(),
-        key.serialize_pem().into_bytes(),
+async fn serve_label(
+    issuer: &rcgen::Issuer<'static, rcgen::KeyPair>,
+    dns_name: &str,
+) -> SocketAddr {
+    serve(
+        Router::new().route("/mutate", post(label)),
+        issuer,
+        dns_name,
     )
     .await
-    .unwrap();
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), tls)
-            .handle(h)
-            .serve(
-                Router::new()
-                    .route("/mutate", post(label))
-                    .into_make_service(),
-            )
-            .await
-            .unwrap();
-    });
-    handle.listening().await.expect("webhook listening")
 }
 
 fn mwc(service: &str, ca_pem: &str) -> MutatingWebhookConfiguration {
@@ -117,7 +81,7 @@ fn pod(name: &str) -> Pod {
 async fn service_webhook_is_verified_against_its_service_dns_name_and_ca_bundle() {
     let (ca_pem, issuer) = ca("rightsize-ca");
     let (other_ca_pem, _) = ca("another-ca");
-    let good = serve(&issuer, "rightsize-webhook.rightsize-system.svc").await;
+    let good = serve_label(&issuer, "rightsize-webhook.rightsize-system.svc").await;
     let services = HashMap::from([
         ("rightsize-system/rightsize-webhook".to_string(), good),
         // The same server reached as another Service: its certificate does not name it.

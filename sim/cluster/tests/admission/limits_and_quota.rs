@@ -3,9 +3,7 @@
 //! usage kept by the quota controller, `exceeded quota` on create and on `pods/resize`, and
 //! `must specify` for a container without the constrained resource.
 
-mod common;
-
-use common::{start_with, status_of};
+use crate::common::{start_with, status_of};
 use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use rightsize_sim_cluster::testing::eventually;

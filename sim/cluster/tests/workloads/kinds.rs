@@ -3,9 +3,7 @@
 //! scale subresource drives a StatefulSet, Jobs complete, a CronJob starts Jobs on the sim's
 //! (sped-up) clock, and PDB status follows its pods.
 
-mod common;
-
-use common::{start_with, status_of};
+use crate::common::{start_with, status_of};
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Pod;
