@@ -7,11 +7,11 @@ use std::net::SocketAddr;
 
 use axum::{Json, Router, routing::post};
 use axum_server::tls_rustls::RustlsConfig;
-use base64::Engine;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{Api, PostParams};
 use rightsize_certs::CertSpec;
+use rightsize_sim_cluster::testing::webhook::{allow_with_patch, serve_https};
 use rightsize_sim_cluster::{SimCluster, SimConfig};
 use serde_json::{Value, json};
 
@@ -110,12 +110,7 @@ pub fn ca_bundle_of(mwc: &MutatingWebhookConfiguration) -> Vec<Vec<u8>> {
 /// Admits every pod with the label `admitted=true`.
 async fn label(Json(review): Json<Value>) -> Json<Value> {
     let patch = json!([{"op": "add", "path": "/metadata/labels", "value": {"admitted": "true"}}]);
-    let patch =
-        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&patch).unwrap());
-    Json(
-        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "response": {"uid": review["request"]["uid"], "allowed": true, "patchType": "JSONPatch", "patch": patch}}),
-    )
+    allow_with_patch(&review, &patch)
 }
 
 /// A webhook whose certificate can be swapped, started with a throwaway one.
@@ -127,20 +122,8 @@ pub async fn webhook() -> (SocketAddr, RustlsConfig) {
     )
     .await
     .unwrap();
-    let handle = axum_server::Handle::new();
-    let (h, t) = (handle.clone(), tls.clone());
-    tokio::spawn(async move {
-        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), t)
-            .handle(h)
-            .serve(
-                Router::new()
-                    .route("/mutate", post(label))
-                    .into_make_service(),
-            )
-            .await
-            .unwrap();
-    });
-    (handle.listening().await.unwrap(), tls)
+    let app = Router::new().route("/mutate", post(label));
+    (serve_https(app, tls.clone()).await, tls)
 }
 
 /// A cluster whose Service `rightsize-system/rightsize-webhook` is [`webhook`]; the handle swaps

@@ -1,8 +1,9 @@
 //! Test support shared by the integration tests of every crate (Cargo feature `test-support`,
 //! enabled only through dev-dependencies): the one bounded polling helper ([`eventually`] and its
 //! variants), the one rule for what a test needs from outside the checkout ([`needs`]: a missing
-//! tool or file fails the test when `CI` is set, and is skipped loudly otherwise), and the one
-//! way tests drive the real kubectl ([`kubectl`]). Each used to be copied into several test trees;
+//! tool or file fails the test when `CI` is set, and is skipped loudly otherwise), the one
+//! way tests drive the real kubectl ([`kubectl`]), and a stand-in HTTPS admission webhook
+//! ([`webhook`]). Each used to be copied into several test trees;
 //! a fix to any of them (a longer bound for a loaded CI machine, a clearer skip notice) now
 //! reaches every test.
 //!
@@ -11,6 +12,7 @@
 pub mod fixtures;
 pub mod kubectl;
 pub mod needs;
+pub mod webhook;
 
 use std::future::Future;
 use std::time::Duration;

@@ -11,13 +11,14 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::common::{start_with, status_of};
-use crate::webhook_server::{allow_with_patch, ca, serve};
+use crate::webhook_server::{ca, serve};
 use axum::{Json, Router, routing::post};
 use base64::Engine;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
 use kube::api::{Api, DeleteParams, PostParams};
 use rightsize_sim_cluster::SimConfig;
+use rightsize_sim_cluster::testing::webhook::allow_with_patch;
 use serde_json::{Value, json};
 
 /// Adds the label `via=service` to every pod.

@@ -11,29 +11,12 @@ use base64::Engine;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams};
+use rightsize_sim_cluster::testing::webhook::{allow_with_patch, answer, serve_https};
 use serde_json::{Value, json};
 
 /// The admission requests the `/mutate` route received, in order.
 #[derive(Default)]
 pub struct Seen(pub Mutex<Vec<Value>>);
-
-/// An AdmissionReview answering `review` with `response` (plus its uid).
-pub fn answer(review: &Value, mut response: Value) -> Json<Value> {
-    response["uid"] = review["request"]["uid"].clone();
-    Json(
-        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}),
-    )
-}
-
-/// An AdmissionReview allowing `review` with the JSON Patch `patch` (base64, as the API expects).
-pub fn allow_with_patch(review: &Value, patch: &Value) -> Json<Value> {
-    let patch =
-        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(patch).unwrap());
-    answer(
-        review,
-        json!({"allowed": true, "patchType": "JSONPatch", "patch": patch}),
-    )
-}
 
 async fn mutate(State(seen): State<Arc<Seen>>, Json(review): Json<Value>) -> Json<Value> {
     let req = &review["request"];
@@ -131,16 +114,7 @@ pub async fn serve(
     )
     .await
     .unwrap();
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        axum_server::bind_rustls(SocketAddr::from(([127, 0, 0, 1], 0)), tls)
-            .handle(h)
-            .serve(app.into_make_service())
-            .await
-            .unwrap();
-    });
-    handle.listening().await.expect("webhook listening")
+    serve_https(app, tls).await
 }
 
 /// Start the webhook with every route on 127.0.0.1 with a CA-signed certificate; returns
