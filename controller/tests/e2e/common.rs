@@ -252,3 +252,46 @@ pub async fn running(api: &Api<Pod>, name: &str) -> Pod {
     })
     .await
 }
+
+/// Flags for a controller that never gets a usage sample (metrics from a URL where nothing
+/// listens): only the pod watch (or kube-state-metrics) can explain what it does.
+pub const NO_METRICS: [&str; 4] = [
+    "--metrics-source",
+    "url",
+    "--metrics-server-url",
+    "http://127.0.0.1:9",
+];
+
+/// Make `pod` a pod of Job `job` (controller ownerReference with `uid`).
+pub fn owned_by_job(pod: &mut Pod, job: &str, uid: &str) {
+    pod.metadata.owner_references = Some(vec![
+        serde_json::from_value(json!({
+            "apiVersion": "batch/v1", "kind": "Job", "name": job, "uid": uid, "controller": true
+        }))
+        .unwrap(),
+    ]);
+}
+
+/// Wait until pod `name` has failed (phase `Failed`); `what` says why it should.
+pub async fn failed(api: &Api<Pod>, name: &str, what: &str) -> Pod {
+    eventually(what, || async {
+        let p = api.get(name).await.ok()?;
+        (p.status.as_ref()?.phase.as_deref() == Some("Failed")).then_some(p)
+    })
+    .await
+}
+
+/// Wait for the controller's `rightsize.dev/last-resize` stamp on pod `name`.
+pub async fn last_resize(api: &Api<Pod>, name: &str) -> k8s_openapi::jiff::Timestamp {
+    let stamp = eventually(&format!("the last-resize annotation on {name}"), || async {
+        api.get(name)
+            .await
+            .ok()?
+            .metadata
+            .annotations?
+            .get("rightsize.dev/last-resize")
+            .cloned()
+    })
+    .await;
+    stamp.parse().expect("an RFC 3339 last-resize stamp")
+}

@@ -17,14 +17,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-/// Flags for a controller that never gets a usage sample: only the watch event can act.
-const NO_METRICS: [&str; 4] = [
-    "--metrics-source",
-    "url",
-    "--metrics-server-url",
-    "http://127.0.0.1:9",
-];
-
 fn init_container(name: &str, mem: &str, sidecar: bool) -> Container {
     let mut c = json!({"name": name, "image": format!("{name}:1"),
         "resources": {"requests": {"cpu": "50m", "memory": mem}, "limits": {"memory": mem}}});
@@ -96,15 +88,13 @@ async fn oom_killed_init_container_of_a_never_restarted_pod_is_recorded_in_histo
     let spec = p.spec.as_mut().unwrap();
     spec.restart_policy = Some("Never".into());
     spec.init_containers = Some(vec![init_container("migrate", "64Mi", false)]);
-    p.metadata.owner_references = Some(vec![serde_json::from_value(json!({
-        "apiVersion": "batch/v1", "kind": "Job", "name": "migrate", "uid": "job-uid-2", "controller": true
-    }))
-    .unwrap()]);
+    owned_by_job(&mut p, "migrate", "job-uid-2");
     let pods = create(&client, &p).await;
-    let failed: Pod = eventually("the pod fails by its init container's OOM", || async {
-        let p = pods.get("migrate-x1").await.ok()?;
-        (p.status.as_ref()?.phase.as_deref() == Some("Failed")).then_some(p)
-    })
+    let failed = failed(
+        &pods,
+        "migrate-x1",
+        "the pod fails by its init container's OOM",
+    )
     .await;
     let workload = WorkloadRef::of_pod(&failed.metadata, None).unwrap();
     eventually("the init container's kill in the history store", || async {

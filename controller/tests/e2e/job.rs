@@ -2,7 +2,6 @@
 //! is recorded in the workload's profile and flushed, so that the Job's next pod is admitted
 //! larger (checked with the policy's own `admit` on the stored profile).
 
-use k8s_openapi::api::core::v1::Pod;
 use rightsize_history::{HistoryConfig, HistoryMetrics, HistoryWriter};
 use rightsize_policy::rightsize::{RightsizeParams, RightsizePolicy};
 use rightsize_policy::workload::WorkloadRef;
@@ -16,16 +15,7 @@ use crate::common::*;
 async fn job_pod_killed_by_oom_is_recorded_so_the_next_pod_is_admitted_larger() {
     let (sim, client) = start_sim(SimConfig::default()).await;
     // No metrics reachable: only the watch event can record the kill.
-    let ctl = Controller::start(
-        &sim,
-        &[
-            "--metrics-source",
-            "url",
-            "--metrics-server-url",
-            "http://127.0.0.1:9",
-        ],
-    )
-    .await;
+    let ctl = Controller::start(&sim, &NO_METRICS).await;
     let mut p = pod(
         "nightly-x1",
         "128Mi",
@@ -34,16 +24,9 @@ async fn job_pod_killed_by_oom_is_recorded_so_the_next_pod_is_admitted_larger() 
         json!({}),
     );
     p.spec.as_mut().unwrap().restart_policy = Some("Never".into());
-    p.metadata.owner_references = Some(vec![serde_json::from_value(json!({
-        "apiVersion": "batch/v1", "kind": "Job", "name": "nightly", "uid": "job-uid-1", "controller": true
-    }))
-    .unwrap()]);
+    owned_by_job(&mut p, "nightly", "job-uid-1");
     let pods = create(&client, &p).await;
-    let failed: Pod = eventually("the Job pod fails by OOM", || async {
-        let p = pods.get("nightly-x1").await.ok()?;
-        (p.status.as_ref()?.phase.as_deref() == Some("Failed")).then_some(p)
-    })
-    .await;
+    let failed = failed(&pods, "nightly-x1", "the Job pod fails by OOM").await;
     let st = &failed
         .status
         .as_ref()

@@ -22,14 +22,7 @@ async fn an_oom_kill_the_watch_missed_is_bumped_once_from_kube_state_metrics() {
     // Usage samples fail (nothing listens there): memory can only grow through an OOM bump.
     let ctl = Controller::start(
         &sim,
-        &[
-            "--metrics-source",
-            "url",
-            "--metrics-server-url",
-            "http://127.0.0.1:9",
-            "--kube-state-metrics-url",
-            &ksm,
-        ],
+        &[&NO_METRICS[..], &["--kube-state-metrics-url", &ksm]].concat(),
     )
     .await;
     // Crosses its 100Mi limit 11.7 s after it starts, and again 11.7 s after each restart.

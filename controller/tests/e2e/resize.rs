@@ -85,16 +85,7 @@ async fn oom_killed_pod_is_bumped_from_the_watch_event_and_flushed_to_history() 
     let (sim, client) = start_sim(SimConfig::default()).await;
     // Metrics from a URL where nothing listens: no cycle ever sees a sample, so only the pod
     // watch event can explain a bump.
-    let ctl = Controller::start(
-        &sim,
-        &[
-            "--metrics-source",
-            "url",
-            "--metrics-server-url",
-            "http://127.0.0.1:9",
-        ],
-    )
-    .await;
+    let ctl = Controller::start(&sim, &NO_METRICS).await;
     let pods = create(
         &client,
         &pod(
@@ -179,15 +170,7 @@ async fn shrink_scenario(version: KubeVersion) -> (k8s_openapi::api::core::v1::P
         (req? < 1024.0 * MI).then_some(p)
     })
     .await;
-    let stamp = eventually("last-resize annotation", || async {
-        let p = pods.get("idle").await.ok()?;
-        p.metadata
-            .annotations?
-            .get("rightsize.dev/last-resize")
-            .cloned()
-    })
-    .await;
-    let at: k8s_openapi::jiff::Timestamp = stamp.parse().unwrap();
+    let at = last_resize(&pods, "idle").await;
     let start = started.status.unwrap().start_time.unwrap().0;
     assert!(
         at.as_millisecond() - start.as_millisecond() >= 3000,

@@ -82,17 +82,7 @@ async fn seed_scale_down_after_the_cooldown_to_usage_x_2_5_with_the_minimum_and_
     .await;
     let shrunk = memory_becomes(&pods, "down", 250.0 * MI).await;
     memory_becomes(&pods, "floor", 100.0 * MI).await;
-    let stamp = eventually("last-resize", || async {
-        pods.get("down")
-            .await
-            .ok()?
-            .metadata
-            .annotations?
-            .get("rightsize.dev/last-resize")
-            .cloned()
-    })
-    .await;
-    let at: k8s_openapi::jiff::Timestamp = stamp.parse().unwrap();
+    let at = last_resize(&pods, "down").await;
     let start = started.status.unwrap().start_time.unwrap().0;
     assert!(
         at.as_millisecond() - start.as_millisecond() >= 3000,
