@@ -9,7 +9,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::start;
 use rightsize_sim_cluster::testing::kubectl::{self, ok};
 use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 use serde_json::Value;
@@ -135,10 +134,8 @@ async fn ready_replicas(home: &Path, install: &Install, want: i64) {
 }
 
 async fn apply_twice_change_and_delete(install: Install) {
-    let sim = start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, dir) = crate::session().await;
     let home = dir.path();
-    sim.write_kubeconfig(&home.join("kubeconfig")).unwrap();
     let (base, changed) = write_overlay(&install, home);
     let base_s = base.to_str().unwrap();
     let changed_s = changed.to_str().unwrap();

@@ -5,7 +5,6 @@
 //! refused under kubectl's strict validation, `kubectl logs` answered in plain text, node conditions and addresses,
 //! `cluster-info`, and `/version/` with a trailing slash. Skipped, loudly, without kubectl.
 
-use crate::common::start;
 use rightsize_sim_cluster::testing::kubectl::{self, ok};
 use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
 use serde_json::Value;
@@ -38,10 +37,8 @@ async fn kubectl_get_describes_pods_nodes_and_events_as_the_real_printers() {
     if !kubectl::required("the kubectl printing test") {
         return;
     }
-    let sim = start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, dir) = crate::session().await;
     let home = dir.path();
-    sim.write_kubeconfig(&home.join("kubeconfig")).unwrap();
     let manifests = [
         pod("steady", "40Mi", "Always", "10m"),
         pod("crashing", "200Mi", "Always", "10m"),

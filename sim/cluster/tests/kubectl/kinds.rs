@@ -4,7 +4,6 @@
 //! quota and `kubectl scale` behave as against a real server; `kubectl delete -f` removes them.
 //! Skipped, loudly, where kubectl is not installed (fails under CI).
 
-use crate::common::start;
 use rightsize_sim_cluster::testing::eventually;
 use rightsize_sim_cluster::testing::kubectl::{self, ok, refused, run_in as run};
 
@@ -92,10 +91,8 @@ async fn kubectl_applies_gets_and_deletes_the_policy_and_workload_kinds() {
     if !kubectl::required("the kubectl policy/workload kinds test") {
         return;
     }
-    let sim = start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, dir) = crate::session().await;
     let d = dir.path();
-    sim.write_kubeconfig(&d.join("kubeconfig")).unwrap();
     let file = d.join("kinds.yaml");
     std::fs::write(&file, MANIFEST).unwrap();
     let f = file.to_str().unwrap();

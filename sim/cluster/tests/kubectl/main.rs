@@ -8,6 +8,19 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use rightsize_sim_cluster::SimCluster;
+use tempfile::TempDir;
+
+/// What a kubectl scenario runs against: a started cluster and a scratch directory holding its
+/// kubeconfig, which is also kubectl's `$HOME` (`testing::kubectl::run_in`).
+async fn session() -> (SimCluster, TempDir) {
+    let sim = common::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    sim.write_kubeconfig(&dir.path().join("kubeconfig"))
+        .unwrap();
+    (sim, dir)
+}
+
 /// `kubectl apply -k` / `delete -k` of deploy/ and of a smaller kustomization.
 mod apply;
 /// What a new user sees: printers, `describe`, `top`, `explain`, `logs`.

@@ -1,7 +1,6 @@
 //! Services through the real kubectl: `kubectl create service clusterip` and `get svc` with the
 //! real columns. Skipped, loudly, where kubectl is not installed.
 
-use crate::common::start;
 use rightsize_sim_cluster::testing::kubectl::{self, ok, refused, run_in as run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -9,10 +8,8 @@ async fn kubectl_creates_and_lists_services_with_the_real_columns() {
     if !kubectl::required("the Service kubectl test") {
         return;
     }
-    let sim = start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, dir) = crate::session().await;
     let d = dir.path();
-    sim.write_kubeconfig(&d.join("kubeconfig")).unwrap();
     ok(&run(d, &["create", "namespace", "shop"]).await, "create ns");
     ok(
         &run(

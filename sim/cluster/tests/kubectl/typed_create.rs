@@ -5,7 +5,6 @@
 //! the `rightsize-sim apiserver` binary is in `sim/tests/apiserver_kubectl.rs`. Skipped, loudly,
 //! where kubectl is not installed.
 
-use crate::common::start;
 use rightsize_sim_cluster::testing::fixtures::{DEPLOYMENT, big_configmap};
 use rightsize_sim_cluster::testing::kubectl::{self, ok, refused};
 use rightsize_sim_cluster::testing::{eventually, kubectl::run_in as run};
@@ -15,10 +14,8 @@ async fn kubectl_typed_create_commands_apply_and_delete() {
     if !kubectl::required("the typed-client kubectl test") {
         return;
     }
-    let sim = start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_sim, dir) = crate::session().await;
     let d = dir.path();
-    sim.write_kubeconfig(&d.join("kubeconfig")).unwrap();
 
     let out = ok(
         &run(d, &["create", "namespace", "shop"]).await,
