@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{start_with, status_of};
+use common::{app_pod, start_with, status_of};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use rightsize_sim_cluster::SimConfig;
@@ -16,14 +16,6 @@ fn bare() -> SimConfig {
         run_controllers: false,
         ..SimConfig::default()
     }
-}
-
-fn pod(name: &str, resources: Value) -> Pod {
-    serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1", "resources": resources}]}
-    }))
-    .unwrap()
 }
 
 fn resize(resources: Value) -> Patch<Value> {
@@ -48,7 +40,7 @@ async fn resize_that_changes_qos_is_rejected_and_one_that_keeps_it_numerically_i
         json!({"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}});
     let burstable = json!({"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}});
     for (name, r) in [("g", &guaranteed), ("b", &burstable)] {
-        let created = pods.create(&pp, &pod(name, r.clone())).await.unwrap();
+        let created = pods.create(&pp, &app_pod(name, r.clone())).await.unwrap();
         let class = created.status.and_then(|s| s.qos_class);
         let want = if name == "g" {
             "Guaranteed"
@@ -93,7 +85,7 @@ async fn quantities_are_stored_in_the_api_servers_form() {
     let written = json!({"requests": {"cpu": "0.5", "memory": "0.5Gi", "ephemeral-storage": "1000M"},
         "limits": {"cpu": "1500m", "memory": "1e9", "ephemeral-storage": "1.5Gi"}});
     let created = pods
-        .create(&PostParams::default(), &pod("q", written))
+        .create(&PostParams::default(), &app_pod("q", written))
         .await
         .unwrap();
     let stored = serde_json::to_value(&created.spec.unwrap().containers[0].resources).unwrap();

@@ -3,7 +3,7 @@
 //! usage kept by the quota controller, `exceeded quota` on create and on `pods/resize`, and
 //! `must specify` for a container without the constrained resource.
 
-use crate::common::{start_with, status_of};
+use crate::common::{app_pod, start_with, status_of};
 use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use rightsize_sim_cluster::testing::eventually;
@@ -15,14 +15,6 @@ fn config() -> SimConfig {
         nodes: vec![NodeConfig::new("node-a", "8", "16Gi")],
         ..SimConfig::default()
     }
-}
-
-fn pod(name: &str, resources: Value) -> Pod {
-    serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1", "resources": resources}]}
-    }))
-    .unwrap()
 }
 
 fn mem(limit: &str) -> Value {
@@ -46,7 +38,7 @@ async fn limit_range_defaults_a_bare_container_and_refuses_one_above_max() {
     assert!(stored.spec.is_some());
 
     let bare = pods
-        .create(&PostParams::default(), &pod("bare", json!({})))
+        .create(&PostParams::default(), &app_pod("bare", json!({})))
         .await
         .unwrap();
     let r = bare.spec.unwrap().containers[0].resources.clone().unwrap();
@@ -63,7 +55,7 @@ async fn limit_range_defaults_a_bare_container_and_refuses_one_above_max() {
     );
 
     let st = status_of(
-        pods.create(&PostParams::default(), &pod("big", mem("2Gi")))
+        pods.create(&PostParams::default(), &app_pod("big", mem("2Gi")))
             .await,
     );
     assert_eq!(st.code, 403);
@@ -96,7 +88,7 @@ async fn resource_quota_counts_pods_and_refuses_creates_and_resizes_beyond_hard(
     let client = sim.client().unwrap();
     let quotas: Api<ResourceQuota> = Api::namespaced(client.clone(), "default");
     let pods: Api<Pod> = Api::namespaced(client, "default");
-    pods.create(&PostParams::default(), &pod("before", mem("1Gi")))
+    pods.create(&PostParams::default(), &app_pod("before", mem("1Gi")))
         .await
         .unwrap();
     let q: ResourceQuota = serde_json::from_value(json!({
@@ -122,7 +114,7 @@ async fn resource_quota_counts_pods_and_refuses_creates_and_resizes_beyond_hard(
     .await;
 
     let st = status_of(
-        pods.create(&PostParams::default(), &pod("big", mem("2Gi")))
+        pods.create(&PostParams::default(), &app_pod("big", mem("2Gi")))
             .await,
     );
     assert_eq!(st.code, 403);
@@ -132,7 +124,7 @@ async fn resource_quota_counts_pods_and_refuses_creates_and_resizes_beyond_hard(
     );
 
     let st = status_of(
-        pods.create(&PostParams::default(), &pod("bare", json!({})))
+        pods.create(&PostParams::default(), &app_pod("bare", json!({})))
             .await,
     );
     assert_eq!(
@@ -140,7 +132,7 @@ async fn resource_quota_counts_pods_and_refuses_creates_and_resizes_beyond_hard(
         r#"pods "bare" is forbidden: failed quota: team: must specify limits.memory for: app; requests.memory for: app"#
     );
 
-    pods.create(&PostParams::default(), &pod("fits", mem("1Gi")))
+    pods.create(&PostParams::default(), &app_pod("fits", mem("1Gi")))
         .await
         .unwrap();
     let q = quotas.get("team").await.unwrap();
