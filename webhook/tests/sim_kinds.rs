@@ -8,7 +8,7 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, Pod};
 use kube::api::{Api, ListParams, PostParams};
 use rightsize_policy::workload::{WorkloadKind, WorkloadRef};
-use rightsize_sim_cluster::testing::eventually;
+use rightsize_sim_cluster::testing::{eventually, first_listed};
 use rightsize_sim_cluster::{NodeConfig, RUN_FOR_ANNOTATION, SimCluster, SimConfig};
 use rightsize_webhook::admission::LimitRangeSnapshot;
 use rightsize_webhook::app::ClusterState;
@@ -46,14 +46,8 @@ fn template(app: &str, restart: &str) -> serde_json::Value {
 
 /// The first pod labelled `app=<app>`, waiting for the controller to make it.
 async fn first_pod(pods: &Api<Pod>, app: &str) -> Pod {
-    eventually(&format!("a pod for {app}"), || async {
-        let l = pods
-            .list(&ListParams::default().labels(&format!("app={app}")))
-            .await
-            .unwrap();
-        l.items.into_iter().next()
-    })
-    .await
+    let by_app = ListParams::default().labels(&format!("app={app}"));
+    first_listed(pods, &by_app, &format!("a pod for {app}")).await
 }
 
 #[tokio::test]

@@ -66,6 +66,18 @@ where
     }
 }
 
+/// The first object listing `api` with `params` returns, waiting (up to [`WAIT`]) for one to
+/// appear (a controller's ReplicaSet, Job or pod, an Event); a failed list is asked again.
+pub async fn first_listed<K>(api: &kube::Api<K>, params: &kube::api::ListParams, what: &str) -> K
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    eventually(what, || async {
+        api.list(params).await.ok()?.items.into_iter().next()
+    })
+    .await
+}
+
 /// [`eventually_within`] for synchronous tests (no async runtime): sleeps the thread between
 /// polls.
 #[track_caller]
@@ -124,6 +136,27 @@ mod tests {
             std::future::ready(None::<()>)
         })
         .await;
+    }
+
+    #[tokio::test]
+    async fn first_listed_waits_for_an_object_to_appear() {
+        let sim = crate::SimCluster::start(crate::SimConfig::default())
+            .await
+            .unwrap();
+        let api: kube::Api<k8s_openapi::api::core::v1::ConfigMap> =
+            kube::Api::namespaced(sim.client().unwrap(), "default");
+        let late: k8s_openapi::api::core::v1::ConfigMap = serde_json::from_value(
+            serde_json::json!({"metadata": {"name": "late", "labels": {"made": "late"}}}),
+        )
+        .unwrap();
+        let writer = api.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            writer.create(&Default::default(), &late).await.unwrap();
+        });
+        let params = kube::api::ListParams::default().labels("made=late");
+        let got = first_listed(&api, &params, "the late ConfigMap").await;
+        assert_eq!(got.metadata.name.as_deref(), Some("late"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use rightsize_sim_cluster::KubeVersion;
-use rightsize_sim_cluster::testing::eventually;
+use rightsize_sim_cluster::testing::{eventually, first_listed};
 use serde_json::json;
 
 use crate::common::start_with;
@@ -35,15 +35,7 @@ async fn deployment_pods_are_owned_by_a_hashed_replicaset_and_follow_scale_and_t
         .await
         .unwrap();
 
-    let rs = eventually("a ReplicaSet for web", || async {
-        sets.list(&ListParams::default())
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .next()
-    })
-    .await;
+    let rs = first_listed(&sets, &ListParams::default(), "a ReplicaSet for web").await;
     let rs_name = rs.metadata.name.clone().unwrap();
     let hash = rs.metadata.labels.as_ref().unwrap()["pod-template-hash"].clone();
     assert_eq!(rs_name, format!("web-{hash}"));

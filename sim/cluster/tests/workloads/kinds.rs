@@ -9,7 +9,7 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use rightsize_sim_cluster::testing::eventually;
+use rightsize_sim_cluster::testing::{eventually, first_listed};
 use rightsize_sim_cluster::{NodeConfig, RUN_FOR_ANNOTATION, SimConfig};
 use serde_json::{Value, json};
 
@@ -264,15 +264,7 @@ async fn cronjob_starts_jobs_named_by_scheduled_minute_on_the_sped_up_clock() {
     }))
     .unwrap();
     cronjobs.create(&PostParams::default(), &cj).await.unwrap();
-    let job = eventually("a job from the cronjob", || async {
-        jobs.list(&ListParams::default())
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .next()
-    })
-    .await;
+    let job = first_listed(&jobs, &ListParams::default(), "a job from the cronjob").await;
     let name = job.metadata.name.clone().unwrap();
     let minutes: i64 = name.strip_prefix("nightly-").unwrap().parse().unwrap();
     let scheduled = &job.metadata.annotations.as_ref().unwrap()["batch.kubernetes.io/cronjob-scheduled-timestamp"];
@@ -284,15 +276,8 @@ async fn cronjob_starts_jobs_named_by_scheduled_minute_on_the_sped_up_clock() {
         (owner.kind.as_str(), owner.name.as_str(), owner.controller),
         ("CronJob", "nightly", Some(true))
     );
-    let pod = eventually("a pod of the job", || async {
-        pods.list(&ListParams::default().labels(&format!("job-name={name}")))
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .next()
-    })
-    .await;
+    let by_job = ListParams::default().labels(&format!("job-name={name}"));
+    let pod = first_listed(&pods, &by_job, "a pod of the job").await;
     assert_eq!(controller_of(&pod), ("Job".into(), name.clone()));
     eventually("several runs, status.lastScheduleTime", || async {
         let n = jobs.list(&ListParams::default()).await.ok()?.items.len();

@@ -4,7 +4,7 @@
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams};
 use rightsize_sim_cluster::KubeVersion;
-use rightsize_sim_cluster::testing::eventually;
+use rightsize_sim_cluster::testing::{eventually, first_listed};
 use serde_json::json;
 
 use crate::common::start_with;
@@ -54,16 +54,8 @@ async fn usage_above_the_limit_is_oom_killed_and_reported_in_metrics() {
         (Some("OOMKilled"), 137)
     );
     let events: Api<Event> = Api::namespaced(client.clone(), "default");
-    let ev = eventually("an OOMKilling event", || async {
-        events
-            .list(&ListParams::default().fields("involvedObject.name=leaky,reason=OOMKilling"))
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .next()
-    })
-    .await;
+    let oom_killing = ListParams::default().fields("involvedObject.name=leaky,reason=OOMKilling");
+    let ev = first_listed(&events, &oom_killing, "an OOMKilling event").await;
     assert_eq!(ev.type_.as_deref(), Some("Warning"));
 
     let gvk = GroupVersionKind::gvk("metrics.k8s.io", "v1beta1", "PodMetrics");
