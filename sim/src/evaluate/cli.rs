@@ -12,6 +12,7 @@ use thiserror::Error;
 use super::engine::{DEFAULT_MEMORY, DEFAULT_ROLLOUT_SECONDS, ReplayOptions};
 use super::registry::{DEFAULT_POLICIES, Registry};
 use super::report::Report;
+use super::robust::{self, DEFAULT_SEED, Half};
 use super::trace::{TraceError, load_dir};
 
 /// Why an evaluation could not run.
@@ -86,6 +87,18 @@ pub struct EvaluateArgs {
     /// point per policy) to this SVG file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// Replay only every other workload of each source, in name order (odd: the 1st, 3rd, …):
+    /// tune on one half, check on the other.
+    #[arg(long, value_enum, value_name = "HALF")]
+    pub half: Option<Half>,
+    /// Also measure how robust rightsize's win over vpa is (both are replayed): N bootstrap
+    /// resamples of the workloads of each source (200 without N), and the odd and even halves.
+    /// With --json the object gains a `robustness` entry.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "200")]
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap draws (the same seed gives the same draws).
+    #[arg(long, value_name = "SEED", default_value_t = DEFAULT_SEED)]
+    pub bootstrap_seed: u64,
     #[command(
         flatten,
         next_help_heading = "Policy seed (the original controller's variables)"
@@ -106,6 +119,9 @@ impl EvaluateArgs {
             json: false,
             per_workload: false,
             svg: None,
+            half: None,
+            bootstrap: None,
+            bootstrap_seed: DEFAULT_SEED,
             seed: SeedArgs::default(),
             rightsize: RightsizeArgs::default(),
         }
@@ -128,6 +144,9 @@ impl EvaluateArgs {
         } else {
             self.policies.iter().map(String::as_str).collect()
         };
+        if self.bootstrap.is_some() {
+            names.extend([robust::CHALLENGER, robust::BASELINE]);
+        }
         // `--policy vpa --policy vpa` asks for one row, not two identical ones.
         let mut seen = std::collections::HashSet::new();
         names.retain(|n| seen.insert(*n));
@@ -142,13 +161,29 @@ impl EvaluateArgs {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let workloads = load_dir(&self.traces)?;
+        let mut workloads = load_dir(&self.traces)?;
+        if let Some(half) = self.half {
+            workloads = half.select(workloads);
+        }
         let options = ReplayOptions {
             rollout: self.rollout,
             default_memory: self.default_memory,
         };
         let runs = super::replay_all(&workloads, &policies, &options);
         let report = Report::new(&runs, self.per_workload);
+        let robustness = self.bootstrap.map(|resamples| {
+            let run = |name| {
+                runs.iter()
+                    .find(|r| r.name == name)
+                    .expect("replayed above")
+            };
+            robust::compare(
+                run(robust::CHALLENGER),
+                run(robust::BASELINE),
+                resamples,
+                self.bootstrap_seed,
+            )
+        });
         if let Some(path) = &self.svg {
             std::fs::write(path, super::svg::render(&report)).map_err(|source| {
                 EvaluateError::Svg {
@@ -157,11 +192,24 @@ impl EvaluateArgs {
                 }
             })?;
         }
+        match (self.json, robustness) {
+            (true, None) => serde_json::to_writer_pretty(&mut *out, &report)?,
+            (true, Some(robustness)) => {
+                let mut value = serde_json::to_value(&report)?;
+                if let Some(map) = value.as_object_mut() {
+                    map.insert("robustness".to_owned(), serde_json::to_value(robustness)?);
+                }
+                serde_json::to_writer_pretty(&mut *out, &value)?;
+            }
+            (false, robustness) => {
+                write!(out, "{}", report.table())?;
+                if let Some(robustness) = robustness {
+                    write!(out, "{}", robustness.table())?;
+                }
+            }
+        }
         if self.json {
-            serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
-        } else {
-            write!(out, "{}", report.table())?;
         }
         Ok(())
     }

@@ -4,8 +4,8 @@
 //!
 //! `trace` loads and checks the files, `durations` weights the samples, `engine` replays one
 //! workload, `metrics` sums exactly (`fsum`), `registry` names the policies (`vpa`, `krr` and the
-//! policy crate's `seed` and `rightsize`), `report` prints, `svg` draws
-//! the slack/OOM trade-off, `cli` is the `evaluate` subcommand.
+//! policy crate's `seed` and `rightsize`), `report` prints, `robust` measures
+//! how robust one policy's win over another is, `svg` draws the slack/OOM trade-off, `cli` is the `evaluate` subcommand.
 pub mod cli;
 pub mod durations;
 pub mod engine;
@@ -14,6 +14,7 @@ pub mod krr;
 pub mod metrics;
 pub mod registry;
 pub mod report;
+pub mod robust;
 pub mod svg;
 pub mod trace;
 pub mod vpa;
