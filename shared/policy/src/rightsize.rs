@@ -61,6 +61,9 @@ pub struct RightsizeParams {
     pub recent_hours: i64,
     /// Quantile of two weeks of hourly peaks that must fit.
     pub quantile: f64,
+    /// Half-life (hours) of an hourly peak's weight in that quantile (0 = every hour weighs the
+    /// same): bursts that stopped recurring fade in days instead of holding for two weeks.
+    pub quantile_half_life_hours: f64,
     /// Weeks back looked at for the weekly schedule (0 turns it off).
     pub weekly_weeks: i64,
     /// Hours around the same hour of the week that count (timing jitter of weekly jobs).
@@ -107,6 +110,7 @@ impl Default for RightsizeParams {
             margin: d::DEFAULT_RIGHTSIZE_MARGIN,
             recent_hours: d::DEFAULT_RIGHTSIZE_RECENT_HOURS,
             quantile: d::DEFAULT_RIGHTSIZE_QUANTILE,
+            quantile_half_life_hours: d::DEFAULT_RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS,
             weekly_weeks: d::DEFAULT_RIGHTSIZE_WEEKLY_WEEKS,
             weekly_jitter_hours: d::DEFAULT_RIGHTSIZE_WEEKLY_JITTER_HOURS,
             weekly_lookahead_hours: d::DEFAULT_RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS,

@@ -282,3 +282,35 @@ fn ten_replicas_watched_for_an_hour_are_still_one_hour_of_history() {
     assert_eq!(a, b);
     assert!(a.upper > 2.0 * a.bytes, "{a:?}");
 }
+
+#[test]
+fn a_burst_that_did_not_recur_fades_with_a_half_life_unless_it_oom_killed() {
+    // A day at 8 GiB on day 3 (24 of 312 hours, more than the 3 % the P97 ignores), then ten
+    // quiet days at 1 GiB.
+    let mut profile = UsageProfile::new();
+    for h in 0..13 * 24 {
+        let peak = if (72..96).contains(&h) {
+            8.0 * GIB
+        } else {
+            GIB
+        };
+        profile.record(h as f64 * HOUR, peak);
+    }
+    let t = 13.0 * 24.0 * HOUR - 1.0;
+    let held = RightsizeParams::default();
+    assert_eq!(held.quantile_half_life_hours, 0.0, "off by default");
+    let fading = RightsizeParams {
+        quantile_half_life_hours: 24.0,
+        ..held
+    };
+    let target = |profile: &UsageProfile, params: &RightsizeParams| {
+        recommend(profile, params, t).expect("history").bytes
+    };
+    assert!(target(&profile, &held) > 8.0 * GIB);
+    // Ten half-lives later the burst day weighs a thousandth of a quiet day.
+    let faded = target(&profile, &fading);
+    assert!(faded < 1.5 * GIB, "{}", faded / GIB);
+    // A kill during the burst: the burst keeps its weight while the kill is in the history.
+    profile.record_oom(80.0 * HOUR);
+    assert!(target(&profile, &fading) > 8.0 * GIB);
+}

@@ -16,6 +16,11 @@ pub const DEFAULT_RIGHTSIZE_RECENT_HOURS: i64 = 24;
 /// `RIGHTSIZE_QUANTILE`: P97 of two weeks of hourly peaks, so a burst in more than ~3 % of the
 /// hours keeps its room on quiet days.
 pub const DEFAULT_RIGHTSIZE_QUANTILE: f64 = 0.97;
+/// `RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS`: in that quantile an hourly peak weighs half as much
+/// every this many hours of age (0: all hours of the two weeks weigh the same). Bursts that stopped
+/// recurring then stop holding the limit up within days, while bursts that keep coming stay in
+/// the newest, heaviest hours.
+pub const DEFAULT_RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS: f64 = 0.0;
 /// `RIGHTSIZE_WEEKLY_WEEKS`: one and two weeks back, all the usage profile keeps.
 pub const DEFAULT_RIGHTSIZE_WEEKLY_WEEKS: i64 = 2;
 /// `RIGHTSIZE_WEEKLY_JITTER_HOURS`: a weekly job may start an hour early or late.
@@ -117,6 +122,15 @@ pub struct RightsizeArgs {
         default_value_t = DEFAULT_RIGHTSIZE_QUANTILE.to_string()
     )]
     pub rightsize_quantile: String,
+    /// Half-life in hours of an hourly peak's weight in that quantile (>= 0; 0: no decay).
+    #[arg(
+        long,
+        env = "RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS",
+        allow_negative_numbers = true,
+        value_name = "HOURS",
+        default_value_t = DEFAULT_RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS.to_string()
+    )]
+    pub rightsize_quantile_half_life_hours: String,
     /// Weeks back looked at for the weekly schedule (0 to 2, the history kept; 0 turns it off).
     #[arg(
         long,
@@ -283,6 +297,8 @@ impl Default for RightsizeArgs {
             rightsize_margin: DEFAULT_RIGHTSIZE_MARGIN.to_string(),
             rightsize_recent_hours: DEFAULT_RIGHTSIZE_RECENT_HOURS.to_string(),
             rightsize_quantile: DEFAULT_RIGHTSIZE_QUANTILE.to_string(),
+            rightsize_quantile_half_life_hours: DEFAULT_RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS
+                .to_string(),
             rightsize_weekly_weeks: DEFAULT_RIGHTSIZE_WEEKLY_WEEKS.to_string(),
             rightsize_weekly_jitter_hours: DEFAULT_RIGHTSIZE_WEEKLY_JITTER_HOURS.to_string(),
             rightsize_weekly_lookahead_hours: DEFAULT_RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS.to_string(),
@@ -324,6 +340,10 @@ impl RightsizeArgs {
                 MAX_HOURS,
             )?,
             quantile,
+            quantile_half_life_hours: non_negative(
+                "RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS",
+                &self.rightsize_quantile_half_life_hours,
+            )?,
             weekly_weeks: whole(
                 "RIGHTSIZE_WEEKLY_WEEKS",
                 &self.rightsize_weekly_weeks,

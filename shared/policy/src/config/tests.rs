@@ -40,10 +40,11 @@ fn variables() -> impl Iterator<Item = &'static str> {
 }
 
 /// One per field of `RightsizeParams`.
-pub(super) const RIGHTSIZE_VARIABLES: [&str; 20] = [
+pub(super) const RIGHTSIZE_VARIABLES: [&str; 21] = [
     "RIGHTSIZE_MARGIN",
     "RIGHTSIZE_RECENT_HOURS",
     "RIGHTSIZE_QUANTILE",
+    "RIGHTSIZE_QUANTILE_HALF_LIFE_HOURS",
     "RIGHTSIZE_WEEKLY_WEEKS",
     "RIGHTSIZE_WEEKLY_JITTER_HOURS",
     "RIGHTSIZE_WEEKLY_LOOKAHEAD_HOURS",

@@ -16,17 +16,24 @@
 //!   make room for, while one that jumps (a VM that triples its memory for an hour) keeps the
 //!   whole power-law room.
 //!
+//! The quantile view may weigh each hourly peak by its age (`quantile_half_life_hours`, off by
+//! default): a burst regime that stopped then stops holding the limit up within days, unless the
+//! workload was OOM-killed within the kept history (its bursts have shown they come back).
+//!
 //! **Band** = target × `min(confidence_cap, 1 + confidence_k × confidence_hours / hours)`, with
 //! `hours` the wall-clock hours of history (not replica-hours: ten replicas watched for an hour
 //! have still seen only one hour of the workload's life). As in VPA, young history widens the
 //! bound within which a size is left alone; it does not inflate the target
 //! (`../shared/reference/vpa.md`, "Estimators": the upper bound is multiplied by (1 + 1/conf)).
-use crate::profile::{UsageProfile, hour_of};
+use crate::profile::{HISTORY_HOURS, UsageProfile, hour_of};
 
 use super::RightsizeParams;
 
 /// 1 GiB in bytes.
 const GIB: f64 = 1024.0 * crate::seed::MIB;
+
+/// Seconds in an hour.
+const HOUR_SECONDS: f64 = 3600.0;
 
 /// Hours a week back (the weekly schedule).
 const WEEK_HOURS: i64 = 168;
@@ -69,6 +76,32 @@ fn rank(values: &mut [f64], q: f64) -> f64 {
     *values.select_nth_unstable_by(i, f64::total_cmp).1
 }
 
+/// The `q` quantile (0..=1) of the hourly peaks of the window ending at `hour`, each hour
+/// weighted by 2^(−age / `half_life` hours), so a burst regime that stopped recurring loses its
+/// weight to the quiet hours since, as in VPA's decaying histogram
+/// (`../shared/reference/vpa.md`). `None` when `half_life` is not positive (no decay).
+fn decayed_quantile(profile: &UsageProfile, hour: i64, q: f64, half_life: f64) -> Option<f64> {
+    if half_life <= 0.0 {
+        return None;
+    }
+    let mut weighted: Vec<(f64, f64)> = (0..HISTORY_HOURS as i64)
+        .filter_map(|age| {
+            let peak = profile.hour_peak(hour - age)?;
+            Some((peak, (-(age as f64) / half_life).exp2()))
+        })
+        .collect();
+    weighted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = weighted.iter().map(|w| w.1).sum();
+    let mut running = 0.0;
+    for &(peak, weight) in &weighted {
+        running += weight;
+        if running >= q * total {
+            return Some(peak);
+        }
+    }
+    weighted.last().map(|w| w.0)
+}
+
 /// The `rightsize` recommendation from a profile at time `t`. `None` when the profile holds no
 /// sample.
 pub fn recommend(
@@ -83,7 +116,18 @@ pub fn recommend(
     let hour = hour_of(t);
     let recent = profile.max_over(hour, params.recent_hours).unwrap_or(0.0);
     let mut peaks: Vec<f64> = profile.hourly_peaks().collect();
-    let quantile = rank(&mut peaks, params.quantile);
+    // A workload OOM-killed within the kept history has shown that its peaks come back above
+    // the quiet level: its bursts keep their full weight until they leave the history.
+    let killed = profile
+        .last_oom()
+        .is_some_and(|s| t - (s as f64) < HISTORY_HOURS as f64 * HOUR_SECONDS);
+    let half_life = if killed {
+        0.0
+    } else {
+        params.quantile_half_life_hours
+    };
+    let quantile = decayed_quantile(profile, hour, params.quantile, half_life)
+        .unwrap_or_else(|| rank(&mut peaks, params.quantile));
     let median = rank(&mut peaks, 0.5);
     let mut weekly = 0.0_f64;
     for week in 1..=params.weekly_weeks {
