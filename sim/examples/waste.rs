@@ -1,12 +1,15 @@
 //! Where a policy's unused request goes: per workload, the requested and the unused byte-hours
 //! of `rightsize` and `vpa`, and for each policy the unused byte-hours split by the decision
 //! that set the allocation in force (admission, growth, OOM bump, decrease) and by the age of
-//! the workload (first day, days 1-3, later). Exploration aid for tuning, not a metric.
+//! the workload (first day, days 1-2, later), with the OOM kills of each. Exploration aid for tuning, not a metric.
 //!
-//! `cargo run -p rightsize-sim --example waste -- DIR [WORKLOAD-PREFIX]`
+//! `cargo run -p rightsize-sim --example waste -- DIR [WORKLOAD-PREFIX]`; `rightsize` reads its
+//! `RIGHTSIZE_*` variables from the environment, as the evaluator does.
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use rightsize_policy::config::RightsizeArgs;
+use rightsize_policy::seed::SeedParams;
 use rightsize_policy::{Admission, Allocation, Decision, Observation, PodId, SizingPolicy};
 use rightsize_sim::evaluate::engine::{Mode, replay};
 use rightsize_sim::evaluate::trace::load_dir;
@@ -33,14 +36,16 @@ fn kind(reason: &str) -> &'static str {
     "other"
 }
 
+/// Per pod: the allocation last seen in force, the phase that set it, and a decision pending.
+type PodBook = (Allocation, &'static str, Option<(Allocation, &'static str)>);
+
 /// Wraps a policy and books each sample's unused request by phase.
 struct Booked<'a> {
     inner: Box<dyn SizingPolicy>,
-    /// Per pod: (allocation last seen in force, phase of it, pending decision).
-    pods: HashMap<PodId, (Allocation, &'static str, Option<(Allocation, &'static str)>)>,
+    pods: HashMap<PodId, PodBook>,
     admitted: HashMap<PodId, &'static str>,
     first_t: Option<f64>,
-    book: &'a mut BTreeMap<(&'static str, &'static str), (f64, f64)>,
+    book: &'a mut BTreeMap<(&'static str, &'static str), (f64, f64, u64)>,
 }
 
 impl SizingPolicy for Booked<'_> {
@@ -83,6 +88,7 @@ impl SizingPolicy for Booked<'_> {
             let b = self.book.entry(key).or_default();
             b.0 += waste;
             b.1 += req;
+            b.2 += u64::from(obs.oom);
         }
         let d = self.inner.observe(obs);
         if let Some(d) = &d {
@@ -102,7 +108,17 @@ fn main() {
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "../shared/traces".to_owned()));
     let prefix = args.next().unwrap_or_default();
     let workloads = load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let registry = Registry::builtin();
+    /// The `RIGHTSIZE_*` variables, read from the environment only.
+    #[derive(clap::Parser)]
+    struct Env {
+        #[command(flatten)]
+        rightsize: RightsizeArgs,
+    }
+    let params = <Env as clap::Parser>::parse_from(["waste"])
+        .rightsize
+        .params()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let registry = Registry::with_params(SeedParams::default(), params);
     let options = ReplayOptions::default();
     let mut books = BTreeMap::new();
     println!(
@@ -130,9 +146,9 @@ fn main() {
         println!("{row}");
     }
     for (name, book) in books {
-        println!("\n{name}: unused / requested GiB-h by phase");
-        for ((phase, age), (waste, req)) in book {
-            println!("  {:<16} {:<9} {:>10.1} / {:>10.1}", phase, age, waste, req);
+        println!("\n{name}: unused / requested GiB-h and OOM kills by phase");
+        for ((phase, age), (waste, req, ooms)) in book {
+            println!("  {phase:<16} {age:<9} {waste:>10.1} / {req:>10.1} {ooms:>5} kills");
         }
     }
 }

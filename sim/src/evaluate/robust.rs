@@ -41,7 +41,7 @@ pub enum Half {
 impl Half {
     /// Whether the workload of 0-based `rank` within its source belongs to this half.
     fn holds(self, rank: usize) -> bool {
-        (rank % 2 == 0) == (self == Half::Odd)
+        rank.is_multiple_of(2) == (self == Half::Odd)
     }
 
     /// The workloads of this half, in their order (`workloads` sorted by name, as loaded).
@@ -291,6 +291,9 @@ impl Robustness {
         for (name, s) in rows {
             let w = &s.whole;
             let half = |d: &Duel| {
+                if d.workloads == 0 {
+                    return "n/a".to_owned();
+                }
                 format!(
                     "{} {:+.4}/{:+}",
                     d.verdict(),
