@@ -87,11 +87,6 @@ fn series(text: &str, name: &str) -> f64 {
         .fold(0.0, |a, b| a + b)
 }
 
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    l.local_addr().expect("address")
-}
-
 fn pod(i: usize, ns: &str) -> Pod {
     let w = i % WORKLOADS;
     serde_json::from_value(json!({
@@ -228,7 +223,7 @@ async fn measure(n: usize, cycles: usize, interval: f64) {
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = dir.path().join("kubeconfig");
     sim.write_kubeconfig(&kubeconfig).expect("kubeconfig");
-    let admin = free_port();
+    let admin = rightsize_sim_cluster::testing::free_local_addr();
     let mut child = controller(&kubeconfig, admin, interval);
     let pid = child.id();
     let warm = wait_cycles(admin, 2.0).await;

@@ -7,7 +7,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use rightsize_sim_cluster::testing::{eventually, eventually_within};
+use rightsize_sim_cluster::testing::{eventually, eventually_within, free_local_addr};
 use rightsize_sim_cluster::{SimCluster, SimConfig};
 use support::pki::Ca;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,14 +15,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const BIN: &str = env!("CARGO_BIN_EXE_rightsize-webhook");
 /// Bound of the shutdown after SIGTERM (`SHUTDOWN_GRACE_SECONDS` is 2 here).
 const EXIT_WAIT: Duration = Duration::from_secs(15);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A plain HTTP/1.1 GET: (status, body), or None when nothing listens yet.
 async fn get(port: u16, path: &str) -> Option<(u16, String)> {
@@ -47,7 +39,7 @@ async fn the_binary_becomes_ready_serves_metrics_and_stops_on_sigterm() {
     let leaf = Ca::new("binary-test").leaf(&["localhost"]);
     std::fs::write(dir.path().join("tls.crt"), &leaf.cert_pem).unwrap();
     std::fs::write(dir.path().join("tls.key"), &leaf.key_pem).unwrap();
-    let (port, admin) = (free_port(), free_port());
+    let (port, admin) = (free_local_addr().port(), free_local_addr().port());
     let mut child = Command::new(BIN)
         .env("KUBECONFIG", &kubeconfig)
         .env("LISTEN", format!("127.0.0.1:{port}"))

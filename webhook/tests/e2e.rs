@@ -38,7 +38,7 @@ const SECRET: &str = "rightsize-webhook-tls";
 const CONFIG: &str = "rightsize";
 const SERVER_NAME: &str = "rightsize-webhook.rightsize-system.svc";
 const ADMITTED: &str = "rightsize.dev/admitted";
-const MIB: f64 = 1024.0 * 1024.0;
+use rightsize_policy::seed::MIB;
 
 /// Certificates that are always due for the next rotation step, with no settling time, so
 /// consecutive reconciles walk a whole CA renewal (as the certs crate's own test does).

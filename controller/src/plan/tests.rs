@@ -2,7 +2,7 @@
 use super::*;
 use serde_json::json;
 
-const MI: f64 = 1_048_576.0;
+use rightsize_policy::seed::MIB as MI;
 
 fn pod(request: &str, limit: &str, extra: serde_json::Value) -> Pod {
     let mut c = json!({"name": "app", "image": "x",

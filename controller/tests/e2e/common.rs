@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 pub use rightsize_sim_cluster::testing::{WAIT, eventually};
 pub const NS: &str = "shop";
 pub const OWN_NS: &str = "rightsize-system";
-pub const MI: f64 = 1_048_576.0;
+pub use rightsize_policy::seed::MIB as MI;
 
 /// A running controller (the library's `run`, as `main` calls it).
 pub struct Controller {

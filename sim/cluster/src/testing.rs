@@ -22,6 +22,14 @@ use std::time::Duration;
 /// timing assertion: a correct test never gets near it.
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// A loopback address with a port free right now, for a process a test or bench starts (it
+/// binds the port itself a moment later).
+pub fn free_local_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+}
+
 /// How often the polling helpers ask again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 

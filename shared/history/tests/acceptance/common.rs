@@ -25,8 +25,8 @@ pub const BASE: i64 = NOW - 14 * 24 * 3600;
 /// Seed of the simulated cluster's fault injection in these tests.
 pub const FAULT_SEED: u64 = 0x5EED_0011;
 
-/// Bound of every wait: generous for a loaded 2-core machine, never reached when all is well.
-pub const WAIT: Duration = Duration::from_secs(30);
+/// Bound of every wait: the tests' one bound (generous for a loaded 2-core machine).
+pub use rightsize_sim_cluster::testing::WAIT;
 
 pub struct Env {
     pub sim: SimCluster,
