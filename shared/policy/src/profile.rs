@@ -34,7 +34,7 @@ pub const PROFILE_VERSION: u8 = 2;
 pub const MAX_REPLICAS_PER_HOUR: u8 = 15;
 
 /// Seconds in an hour.
-const HOUR: f64 = 3600.0;
+pub(crate) const HOUR: f64 = 3600.0;
 
 /// `ln(2^62)` spread over the non-zero codes: codes cover 0 B up to 4 EiB.
 const CODE_STEP: f64 = 62.0 * std::f64::consts::LN_2 / (u16::MAX as f64 - 1.0);

@@ -295,6 +295,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_bootstrap_flag_draws_the_default_number_of_resamples() {
+        // clap's derive takes `default_missing_value` as a string only: it must say
+        // `robust::DEFAULT_RESAMPLES`.
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            evaluate: EvaluateArgs,
+        }
+        let parse = |args: &[&str]| {
+            <Cli as clap::Parser>::try_parse_from(["evaluate", "--traces", "t"].iter().chain(args))
+                .unwrap()
+                .evaluate
+        };
+        assert_eq!(
+            parse(&["--bootstrap"]).bootstrap,
+            Some(robust::DEFAULT_RESAMPLES)
+        );
+        assert_eq!(parse(&["--bootstrap", "7"]).bootstrap, Some(7));
+        assert_eq!(parse(&[]).bootstrap, None);
+    }
+
+    #[test]
     fn unknown_policy_is_named_with_the_known_ones() {
         let mut args = EvaluateArgs::for_traces("/nonexistent");
         args.policies = vec!["nope".to_owned()];

@@ -25,15 +25,12 @@
 //! have still seen only one hour of the workload's life). As in VPA, young history widens the
 //! bound within which a size is left alone; it does not inflate the target
 //! (`../shared/reference/vpa.md`, "Estimators": the upper bound is multiplied by (1 + 1/conf)).
-use crate::profile::{HISTORY_HOURS, UsageProfile, hour_of};
+use crate::profile::{HISTORY_HOURS, HOUR, UsageProfile, hour_of};
 
 use super::RightsizeParams;
 
 /// 1 GiB in bytes.
 const GIB: f64 = 1024.0 * crate::seed::MIB;
-
-/// Seconds in an hour.
-const HOUR_SECONDS: f64 = 3600.0;
 
 /// Hours a week back (the weekly schedule).
 const WEEK_HOURS: i64 = 168;
@@ -120,7 +117,7 @@ pub fn recommend(
     // the quiet level: its bursts keep their full weight until they leave the history.
     let killed = profile
         .last_oom()
-        .is_some_and(|s| t - (s as f64) < HISTORY_HOURS as f64 * HOUR_SECONDS);
+        .is_some_and(|s| t - (s as f64) < HISTORY_HOURS as f64 * HOUR);
     let half_life = if killed {
         0.0
     } else {
