@@ -162,13 +162,10 @@ fn record_infeasible(ctx: &Context, pod: &Pod) {
 /// Patch every container whose desired memory differs from the actual one toward the actual
 /// one: halfway (`halfway` true, Deferred) or all the way (Infeasible).
 async fn lower(ctx: &Context, pod: &Pod, why: &str, halfway: bool) {
-    let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
-    let (pod_node, largest_node) = ctx.node_memory(node);
+    // Going back toward what the pod already has: a restart policy is no reason to hold back.
     let bounds = Bounds {
-        largest_node,
-        pod_node,
-        minor: ctx.resize_minor(),
         allow_restart: true,
+        ..crate::cycle::bounds(ctx, pod)
     };
     for (c, init) in pods::resizable_containers(pod) {
         let Some(actual) = pods::actual_memory(pod, c) else {

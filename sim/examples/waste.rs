@@ -9,19 +9,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use rightsize_policy::config::RightsizeArgs;
-use rightsize_policy::seed::SeedParams;
+use rightsize_policy::seed::{MIB, SeedParams};
 use rightsize_policy::{Admission, Allocation, Decision, Observation, PodId, SizingPolicy};
 use rightsize_sim::evaluate::engine::{Mode, replay};
 use rightsize_sim::evaluate::trace::load_dir;
 use rightsize_sim::evaluate::{Registry, ReplayOptions};
 
-const GIB_HOUR: f64 = 1024.0 * 1024.0 * 1024.0 * 3600.0;
+/// One GiB held for one hour, in byte-seconds.
+const GIB_HOUR: f64 = 1024.0 * MIB * 3600.0;
 
 /// The decision kind behind a reason (the first words the policies write).
 fn kind(reason: &str) -> &'static str {
     for (needle, kind) in [
         ("OOM", "oom bump"),
-        ("quick OOM", "oom bump"),
         ("near the limit", "grow near"),
         ("grew", "grow target"),
         ("fell", "decrease"),

@@ -36,6 +36,15 @@ pub(crate) fn is_sidecar(container: &Value) -> bool {
     container["restartPolicy"] == "Always"
 }
 
+/// The names of the pod's sidecars (owned: callers go on to change the pod's statuses).
+pub(crate) fn sidecar_names(pod: &Value) -> Vec<String> {
+    init_containers(pod)
+        .iter()
+        .filter(|c| is_sidecar(c))
+        .map(|c| util::str_at(c, "name").to_string())
+        .collect()
+}
+
 /// The pod's sidecar of that name, if `name` is one.
 pub(crate) fn sidecar_named<'a>(pod: &'a Value, name: &str) -> Option<&'a Value> {
     init_containers(pod)

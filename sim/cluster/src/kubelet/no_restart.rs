@@ -49,11 +49,7 @@ pub(crate) fn settle_phase(p: &mut Value) {
 /// exited, and the pod phase is computed from the regular containers alone (as
 /// [`settle_phase`] does). The sim's sidecars handle SIGTERM cleanly: exit code 0, `Completed`.
 pub(crate) fn stop_sidecars(p: &mut Value) {
-    let sidecars: Vec<String> = super::init::init_containers(p)
-        .iter()
-        .filter(|c| super::init::is_sidecar(c))
-        .map(|c| util::str_at(c, "name").to_string())
-        .collect();
+    let sidecars = super::init::sidecar_names(p);
     let stamp = util::now_rfc3339();
     for st in p
         .pointer_mut("/status/initContainerStatuses")

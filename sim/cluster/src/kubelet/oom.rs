@@ -120,7 +120,7 @@ pub(crate) fn run_usage(c: &Cluster, k: &KubeletState) {
         let never = kills.iter().any(|k| k.never);
         let init_failed = kills.iter().any(|k| k.never && k.plain_init);
         let r = c.internal_update("pods", util::str_at(pod, "metadata.namespace"), util::str_at(pod, "metadata.name"), |p| {
-            let sidecars: Vec<String> = super::init::init_containers(p).iter().filter(|c| super::init::is_sidecar(c)).map(|c| util::str_at(c, "name").to_string()).collect();
+            let sidecars = super::init::sidecar_names(p);
             let st_lists = p["status"].as_object_mut().into_iter().flat_map(|m| m.iter_mut()).filter(|(k, _)| *k == "containerStatuses" || *k == "initContainerStatuses");
             for st in st_lists.filter_map(|(_, v)| v.as_array_mut()).flatten() {
                 let name = st["name"].as_str().unwrap_or("").to_string();
